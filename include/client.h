@@ -1,0 +1,33 @@
+/* client: one request to linknamed over its query socket, bounded in time,
+ * for the NSS module and linknamectl. A lookup must never hang a program,
+ * so every step shares one deadline. */
+#ifndef LINKNAME_CLIENT_H
+#define LINKNAME_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "query.h"
+
+/* What the NSS module waits for a hung daemon at most. */
+#define CLIENT_TIMEOUT_MS 100
+
+struct client_response {
+	struct query_response_hdr hdr;
+	uint8_t *records;	/* hdr.length octets, malloc'd */
+};
+
+/* The socket to use: path if non-NULL, else $LINKNAME_SOCKET (ignored in
+ * setuid programs), else QUERY_DEFAULT_SOCKET. */
+const char *client_socket_path(const char *path);
+
+/* Connect to path ("@name" is abstract), check the server runs as root or as
+ * our own user (SO_PEERCRED), send req and read the whole response, all
+ * within timeout_ms. Returns 0 with *resp filled (free it with
+ * client_response_free), or a negative errno: -ECONNREFUSED/-ENOENT (no
+ * daemon), -ETIMEDOUT, -EPERM (wrong peer), -EPROTO (bad response), ... */
+int client_query(const char *path, const struct query_request *req, int timeout_ms,
+		 struct client_response *resp);
+void client_response_free(struct client_response *resp);
+
+#endif

@@ -1,0 +1,46 @@
+/* iface: follows links and addresses with libnl-3's route cache manager and
+ * reports which interfaces are usable for linkname. It never opens or joins
+ * anything itself: it reports events through a callback and main acts. */
+#ifndef LINKNAME_IFACE_H
+#define LINKNAME_IFACE_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stddef.h>
+
+#include "wire.h"
+
+/* Usable: up, multicast-capable, not loopback, with at least one fe80::/10
+ * address that is neither tentative (DAD running) nor DAD-failed. */
+struct iface_info {
+	unsigned int ifindex;
+	char name[IF_NAMESIZE];
+	size_t naddrs;				/* usable link-local addresses */
+	struct in6_addr addrs[WIRE_MAX_ADDRS];
+};
+
+enum iface_event {
+	IFACE_UP,	/* became usable */
+	IFACE_CHANGED,	/* still usable; its address set changed */
+	IFACE_DOWN,	/* no longer usable, or gone; info holds the last state */
+};
+
+typedef void (*iface_cb)(enum iface_event ev, const struct iface_info *info, void *arg);
+
+struct iface_tracker;
+
+/* Starts following; reports IFACE_UP for every interface usable now before
+ * returning. Returns NULL on failure (logged). */
+struct iface_tracker *iface_init(iface_cb cb, void *arg);
+/* The fd to watch for readability. */
+int iface_fd(const struct iface_tracker *t);
+/* Call when iface_fd is readable: reads netlink, reports changes. On lost
+ * messages (ENOBUFS) resynchronises every cache. Returns 0, or -1 on a
+ * fatal netlink error (logged). */
+int iface_process(struct iface_tracker *t);
+/* Current state of one interface (usable or not); 0 if known, -1 if not. */
+int iface_get(const struct iface_tracker *t, unsigned int ifindex, struct iface_info *out);
+/* Stops following; reports nothing. */
+void iface_free(struct iface_tracker *t);
+
+#endif

@@ -1,0 +1,83 @@
+/* query: the local request/response protocol between linknamed and its
+ * clients (the NSS module, linknamectl), over a unix stream socket.
+ * docs/PROTOCOL.md "Query socket" is the spec. Pure code. All integers are
+ * big-endian. One request per connection. */
+#ifndef LINKNAME_QUERY_H
+#define LINKNAME_QUERY_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+#define QUERY_VERSION		1
+/* Abstract unix socket (leading '@'): one per network namespace. */
+#define QUERY_DEFAULT_SOCKET	"@linkname"
+#define QUERY_REQ_HDR_LEN	4
+#define QUERY_REQ_MAX		(QUERY_REQ_HDR_LEN + 20)
+#define QUERY_RESP_HDR_LEN	12
+#define QUERY_REC_HDR_LEN	12
+/* A client refuses a response bigger than this. */
+#define QUERY_RESP_MAX		(4u << 20)
+
+enum query_op {
+	QUERY_RESOLVE = 1,	/* payload: name (1-63 octets) */
+	QUERY_REVERSE = 2,	/* payload: 16-octet address, u32 ifindex (0: any) */
+	QUERY_LIST    = 3,	/* payload: empty */
+};
+
+enum query_status {
+	QUERY_OK       = 0,
+	QUERY_NOTFOUND = 1,
+	QUERY_BADREQ   = 2,
+};
+
+#define QUERY_REC_CONFLICT	0x01	/* this name is also ours on that link */
+#define QUERY_REC_SELF		0x02	/* the daemon's own name and addresses */
+
+struct query_request {
+	uint8_t op;
+	uint8_t name_len;
+	char name[WIRE_NAME_MAX + 1];
+	struct in6_addr addr;
+	uint32_t ifindex;
+};
+
+struct query_record {
+	uint32_t ifindex;
+	uint32_t ttl;			/* seconds left */
+	uint8_t flags;			/* QUERY_REC_* */
+	uint8_t naddrs;
+	uint8_t name_len;
+	char name[WIRE_NAME_MAX + 1];	/* NUL-terminated */
+	struct in6_addr addrs[WIRE_MAX_ADDRS];
+};
+
+struct query_response_hdr {
+	uint8_t status;
+	uint32_t count;			/* records */
+	uint32_t length;		/* octets of records after the header */
+};
+
+struct sockaddr_un;
+/* Fill *sun for path ("@name" is an abstract socket); returns the address
+ * length to pass to bind/connect, or -1 if path is empty or too long. */
+int query_sockaddr(const char *path, struct sockaddr_un *sun);
+
+/* Returns the request length, or -1 if req is invalid or len too small. */
+int query_encode_request(const struct query_request *req, uint8_t *buf, size_t len);
+/* >0: a complete valid request of that length; 0: need more bytes; -1: invalid. */
+int query_decode_request(const uint8_t *buf, size_t len, struct query_request *req);
+
+void query_encode_response_hdr(const struct query_response_hdr *h, uint8_t buf[QUERY_RESP_HDR_LEN]);
+/* 0 on success, -1 on a bad header (version, status, sizes). */
+int query_decode_response_hdr(const uint8_t *buf, size_t len, struct query_response_hdr *h);
+
+size_t query_record_len(const struct query_record *r);
+/* Returns octets written, or -1 if it does not fit / is invalid. */
+int query_encode_record(const struct query_record *r, uint8_t *buf, size_t len);
+/* Returns octets consumed, or -1 if malformed or truncated. */
+int query_decode_record(const uint8_t *buf, size_t len, struct query_record *r);
+
+#endif

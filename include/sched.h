@@ -1,0 +1,48 @@
+/* sched: when to send ANNOUNCE and SOLICIT on one interface. Pure code: the
+ * caller passes the time (ms) and a random number, so every path is testable. */
+#ifndef LINKNAME_SCHED_H
+#define LINKNAME_SCHED_H
+
+#include <stdint.h>
+
+struct sched_params {
+	uint32_t interval_ms;		/* steady-state announce period */
+	uint32_t jitter_pct;		/* +/- this percent on each period */
+	uint32_t burst;			/* announcements at start-up */
+	uint32_t burst_solicits;	/* of which also carry a SOLICIT */
+	uint32_t burst_spacing_ms;	/* between start-up announcements */
+	uint32_t start_delay_max_ms;	/* random delay before the first */
+	uint32_t answer_delay_max_ms;	/* random delay before answering SOLICIT */
+	uint32_t answer_min_gap_ms;	/* at most one answer per gap per link */
+};
+
+/* Defaults, explained in docs/PROTOCOL.md "Timing". */
+#define SCHED_DEFAULT_INTERVAL_MS	30000u
+#define SCHED_DEFAULT_LIFETIME_S	120u
+void sched_params_default(struct sched_params *p);
+
+struct sched_if {
+	uint64_t next_announce;		/* 0: not running */
+	uint32_t burst_left;
+	uint32_t solicit_left;
+	uint64_t answer_at;		/* 0: no answer pending */
+	uint64_t last_answer;		/* 0: never */
+};
+
+#define SCHED_ANNOUNCE	0x1u
+#define SCHED_SOLICIT	0x2u
+
+/* The interface just became usable: start the start-up burst. */
+void sched_start(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd);
+/* Stop everything (interface gone). */
+void sched_stop(struct sched_if *s);
+/* What is due at now (SCHED_* bits); advances the state past it. */
+unsigned int sched_due(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd);
+/* When sched_due next has something to do; UINT64_MAX if never. */
+uint64_t sched_next(const struct sched_if *s);
+/* A SOLICIT for us arrived: answer after a random delay, rate-limited. */
+void sched_solicited(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd);
+/* Announce now (start-up of a changed address set, or an operator's request). */
+void sched_announce_now(struct sched_if *s, uint64_t now);
+
+#endif

@@ -1,0 +1,29 @@
+/* server: the daemon's side of the query socket. Bounded: at most
+ * SERVER_MAX_CLIENTS at once, one small request each, SERVER_CLIENT_MS to
+ * send it, so one local user cannot stall lookups for everyone. */
+#ifndef LINKNAME_SERVER_H
+#define LINKNAME_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "query.h"
+
+#define SERVER_MAX_CLIENTS	64
+#define SERVER_CLIENT_MS	1000
+
+/* Builds the whole response (header and records) for one request into a
+ * malloc'd buffer; returns NULL on allocation failure. */
+typedef uint8_t *(*server_answer_fn)(const struct query_request *req, size_t *len, void *arg);
+
+struct server;
+
+/* path: "@name" for an abstract socket, else a filesystem path. */
+struct server *server_open(const char *path, int epfd, server_answer_fn fn, void *arg);
+void server_close(struct server *s);
+/* Earliest client deadline, UINT64_MAX if none. */
+uint64_t server_next_deadline(const struct server *s);
+/* Drop clients past their deadline. */
+void server_expire(struct server *s, uint64_t now);
+
+#endif

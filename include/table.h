@@ -1,0 +1,66 @@
+/* table: the neighbour table, keyed by (name, interface). Pure code: the
+ * caller passes the time (milliseconds, any monotonic origin). The table has
+ * a fixed capacity chosen at creation, so a flood of names cannot grow it. */
+#ifndef LINKNAME_TABLE_H
+#define LINKNAME_TABLE_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+#define TABLE_DEFAULT_CAPACITY 1024
+
+struct table_entry {
+	char name[WIRE_NAME_MAX + 1];	/* as announced */
+	uint8_t name_len;
+	uint8_t naddrs;
+	unsigned int ifindex;
+	struct in6_addr addrs[WIRE_MAX_ADDRS];
+	uint64_t expires;		/* ms, same clock as "now" */
+	uint64_t first_seen;
+	uint64_t last_seen;
+};
+
+enum table_result {
+	TABLE_NEW,	/* a name not known on that interface */
+	TABLE_REFRESH,	/* same addresses, new expiry */
+	TABLE_CHANGED,	/* known, but its addresses changed */
+	TABLE_FULL,	/* no room: not stored */
+	TABLE_INVALID,	/* bad arguments (no addresses, bad name): not stored */
+};
+
+struct table;
+
+struct table *table_new(size_t capacity);
+void table_free(struct table *t);
+size_t table_size(const struct table *t);
+size_t table_capacity(const struct table *t);
+
+/* Learn or refresh (name, ifindex) with these addresses for lifetime_s. */
+enum table_result table_update(struct table *t, const char *name, size_t name_len,
+			       unsigned int ifindex, const struct in6_addr *addrs,
+			       size_t naddrs, uint32_t lifetime_s, uint64_t now);
+/* Remove (name, ifindex); returns 1 if it was there, 0 if not. */
+int table_remove(struct table *t, const char *name, size_t name_len, unsigned int ifindex);
+/* Remove every entry of an interface; returns how many. */
+size_t table_remove_ifindex(struct table *t, unsigned int ifindex);
+
+typedef void (*table_cb)(const struct table_entry *e, void *arg);
+/* Remove entries whose expiry is <= now, calling cb (may be NULL) on each
+ * before it goes. Returns how many. */
+size_t table_expire(struct table *t, uint64_t now, table_cb cb, void *arg);
+/* Earliest expiry in the table, or UINT64_MAX when empty. */
+uint64_t table_next_expiry(const struct table *t);
+
+/* Call cb for every live entry named name (one per interface). Returns how many. */
+size_t table_lookup(const struct table *t, const char *name, size_t name_len,
+		    uint64_t now, table_cb cb, void *arg);
+/* The first live entry holding addr (and on ifindex unless it is 0), or NULL. */
+const struct table_entry *table_reverse(const struct table *t, const struct in6_addr *addr,
+					unsigned int ifindex, uint64_t now);
+/* Call cb for every live entry. Returns how many. */
+size_t table_foreach(const struct table *t, uint64_t now, table_cb cb, void *arg);
+
+#endif

@@ -1,0 +1,205 @@
+/* query: encode/decode the local query protocol (docs/PROTOCOL.md). */
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "name.h"
+#include "query.h"
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = (v >> 16) & 0xff;
+	p[2] = (v >> 8) & 0xff;
+	p[3] = v & 0xff;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static size_t query_payload_len(const struct query_request *req)
+{
+	switch (req->op) {
+	case QUERY_RESOLVE:
+		return req->name_len;
+	case QUERY_REVERSE:
+		return 16 + 4;
+	case QUERY_LIST:
+		return 0;
+	}
+	return 0;
+}
+
+int query_encode_request(const struct query_request *req, uint8_t *buf, size_t len)
+{
+	size_t plen;
+
+	if (req->op < QUERY_RESOLVE || req->op > QUERY_LIST)
+		return -1;
+	if (req->op == QUERY_RESOLVE && !name_valid(req->name, req->name_len))
+		return -1;
+	plen = query_payload_len(req);
+	if (len < QUERY_REQ_HDR_LEN + plen)
+		return -1;
+	buf[0] = QUERY_VERSION;
+	buf[1] = req->op;
+	put16(buf + 2, (uint16_t)plen);
+	if (req->op == QUERY_RESOLVE) {
+		memcpy(buf + 4, req->name, req->name_len);
+	} else if (req->op == QUERY_REVERSE) {
+		memcpy(buf + 4, &req->addr, 16);
+		put32(buf + 20, req->ifindex);
+	}
+	return (int)(QUERY_REQ_HDR_LEN + plen);
+}
+
+int query_decode_request(const uint8_t *buf, size_t len, struct query_request *req)
+{
+	size_t plen;
+
+	if (len >= 1 && buf[0] != QUERY_VERSION)
+		return -1;
+	if (len < QUERY_REQ_HDR_LEN)
+		return 0;
+	plen = get16(buf + 2);
+	memset(req, 0, sizeof(*req));
+	req->op = buf[1];
+	switch (req->op) {
+	case QUERY_RESOLVE:
+		if (plen < 1 || plen > WIRE_NAME_MAX)
+			return -1;
+		break;
+	case QUERY_REVERSE:
+		if (plen != 20)
+			return -1;
+		break;
+	case QUERY_LIST:
+		if (plen != 0)
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	if (len < QUERY_REQ_HDR_LEN + plen)
+		return 0;
+	if (len > QUERY_REQ_HDR_LEN + plen)
+		return -1;	/* one request per connection */
+	if (req->op == QUERY_RESOLVE) {
+		if (!name_valid((const char *)buf + 4, plen))
+			return -1;
+		memcpy(req->name, buf + 4, plen);
+		req->name[plen] = '\0';
+		req->name_len = (uint8_t)plen;
+	} else if (req->op == QUERY_REVERSE) {
+		memcpy(&req->addr, buf + 4, 16);
+		req->ifindex = get32(buf + 20);
+	}
+	return (int)(QUERY_REQ_HDR_LEN + plen);
+}
+
+void query_encode_response_hdr(const struct query_response_hdr *h, uint8_t buf[QUERY_RESP_HDR_LEN])
+{
+	buf[0] = QUERY_VERSION;
+	buf[1] = h->status;
+	put16(buf + 2, 0);
+	put32(buf + 4, h->count);
+	put32(buf + 8, h->length);
+}
+
+int query_decode_response_hdr(const uint8_t *buf, size_t len, struct query_response_hdr *h)
+{
+	if (len < QUERY_RESP_HDR_LEN || buf[0] != QUERY_VERSION)
+		return -1;
+	h->status = buf[1];
+	if (h->status > QUERY_BADREQ)
+		return -1;
+	h->count = get32(buf + 4);
+	h->length = get32(buf + 8);
+	if (h->length > QUERY_RESP_MAX)
+		return -1;
+	/* Each record is at least a header and a one-octet name. */
+	if ((uint64_t)h->count * (QUERY_REC_HDR_LEN + 1) > h->length)
+		return -1;
+	if (h->status != QUERY_OK && (h->count || h->length))
+		return -1;
+	return 0;
+}
+
+size_t query_record_len(const struct query_record *r)
+{
+	return QUERY_REC_HDR_LEN + r->name_len + (size_t)r->naddrs * 16;
+}
+
+int query_encode_record(const struct query_record *r, uint8_t *buf, size_t len)
+{
+	size_t n = query_record_len(r);
+	uint8_t *p;
+
+	if (r->naddrs > WIRE_MAX_ADDRS || !name_valid(r->name, r->name_len) || len < n)
+		return -1;
+	put32(buf, r->ifindex);
+	put32(buf + 4, r->ttl);
+	buf[8] = r->flags;
+	buf[9] = r->naddrs;
+	buf[10] = r->name_len;
+	buf[11] = 0;
+	p = buf + QUERY_REC_HDR_LEN;
+	memcpy(p, r->name, r->name_len);
+	p += r->name_len;
+	memcpy(p, r->addrs, (size_t)r->naddrs * 16);
+	return (int)n;
+}
+
+int query_decode_record(const uint8_t *buf, size_t len, struct query_record *r)
+{
+	size_t n;
+
+	if (len < QUERY_REC_HDR_LEN)
+		return -1;
+	memset(r, 0, sizeof(*r));
+	r->ifindex = get32(buf);
+	r->ttl = get32(buf + 4);
+	r->flags = buf[8];
+	r->naddrs = buf[9];
+	r->name_len = buf[10];
+	if (r->naddrs > WIRE_MAX_ADDRS)
+		return -1;
+	n = query_record_len(r);
+	if (len < n || !name_valid((const char *)buf + QUERY_REC_HDR_LEN, r->name_len))
+		return -1;
+	memcpy(r->name, buf + QUERY_REC_HDR_LEN, r->name_len);
+	r->name[r->name_len] = '\0';
+	memcpy(r->addrs, buf + QUERY_REC_HDR_LEN + r->name_len, (size_t)r->naddrs * 16);
+	return (int)n;
+}
+
+int query_sockaddr(const char *path, struct sockaddr_un *sun)
+{
+	size_t len = strlen(path);
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (len == 0 || len >= sizeof(sun->sun_path))
+		return -1;
+	memcpy(sun->sun_path, path, len);
+	if (path[0] == '@') {
+		/* Abstract: no trailing NUL; the length says where it ends. */
+		sun->sun_path[0] = '\0';
+		return (int)(offsetof(struct sockaddr_un, sun_path) + len);
+	}
+	return (int)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+}

@@ -1,0 +1,219 @@
+/* table: the neighbour table. A flat array scanned linearly: at the default
+ * capacity (1024) a scan is a few microseconds, and a fixed array keeps
+ * memory flat whatever arrives on the wire. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "name.h"
+#include "table.h"
+
+struct table {
+	size_t capacity;
+	size_t used;			/* entries[0..used) are live */
+	struct table_entry *entries;
+};
+
+struct table *table_new(size_t capacity)
+{
+	struct table *t;
+
+	if (capacity == 0)
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->entries = calloc(capacity, sizeof(*t->entries));
+	if (!t->entries) {
+		free(t);
+		return NULL;
+	}
+	t->capacity = capacity;
+	return t;
+}
+
+void table_free(struct table *t)
+{
+	if (!t)
+		return;
+	free(t->entries);
+	free(t);
+}
+
+size_t table_size(const struct table *t)
+{
+	return t->used;
+}
+
+size_t table_capacity(const struct table *t)
+{
+	return t->capacity;
+}
+
+static struct table_entry *table_find(const struct table *t, const char *name,
+				      size_t name_len, unsigned int ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < t->used; i++) {
+		struct table_entry *e = &t->entries[i];
+
+		if (e->ifindex == ifindex && name_equal(e->name, e->name_len, name, name_len))
+			return e;
+	}
+	return NULL;
+}
+
+/* Order does not matter, so removal moves the last entry into the hole. */
+static void table_drop(struct table *t, struct table_entry *e)
+{
+	struct table_entry *last = &t->entries[t->used - 1];
+
+	if (e != last)
+		*e = *last;
+	memset(last, 0, sizeof(*last));
+	t->used--;
+}
+
+enum table_result table_update(struct table *t, const char *name, size_t name_len,
+			       unsigned int ifindex, const struct in6_addr *addrs,
+			       size_t naddrs, uint32_t lifetime_s, uint64_t now)
+{
+	struct table_entry *e;
+	enum table_result res;
+
+	if (!name_valid(name, name_len) || naddrs == 0 || naddrs > WIRE_MAX_ADDRS ||
+	    ifindex == 0 || lifetime_s == 0)
+		return TABLE_INVALID;
+
+	e = table_find(t, name, name_len, ifindex);
+	if (e && e->expires <= now) {
+		/* Expired but not yet swept: a fresh entry, not a refresh. */
+		table_drop(t, e);
+		e = NULL;
+	}
+	if (e) {
+		res = (e->naddrs == naddrs &&
+		       !memcmp(e->addrs, addrs, naddrs * sizeof(*addrs))) ?
+		      TABLE_REFRESH : TABLE_CHANGED;
+	} else {
+		/* Make room from entries that expired but were not yet swept. */
+		if (t->used == t->capacity)
+			table_expire(t, now, NULL, NULL);
+		if (t->used == t->capacity)
+			return TABLE_FULL;
+		e = &t->entries[t->used++];
+		memset(e, 0, sizeof(*e));
+		e->ifindex = ifindex;
+		e->first_seen = now;
+		res = TABLE_NEW;
+	}
+	/* Shown as last announced: a host may change the case of its name. */
+	memcpy(e->name, name, name_len);
+	e->name[name_len] = '\0';
+	e->name_len = (uint8_t)name_len;
+	memcpy(e->addrs, addrs, naddrs * sizeof(*addrs));
+	e->naddrs = (uint8_t)naddrs;
+	e->expires = now + (uint64_t)lifetime_s * 1000;
+	e->last_seen = now;
+	return res;
+}
+
+int table_remove(struct table *t, const char *name, size_t name_len, unsigned int ifindex)
+{
+	struct table_entry *e = table_find(t, name, name_len, ifindex);
+
+	if (!e)
+		return 0;
+	table_drop(t, e);
+	return 1;
+}
+
+size_t table_remove_ifindex(struct table *t, unsigned int ifindex)
+{
+	size_t i = 0, n = 0;
+
+	while (i < t->used) {
+		if (t->entries[i].ifindex == ifindex) {
+			table_drop(t, &t->entries[i]);
+			n++;
+		} else {
+			i++;
+		}
+	}
+	return n;
+}
+
+size_t table_expire(struct table *t, uint64_t now, table_cb cb, void *arg)
+{
+	size_t i = 0, n = 0;
+
+	while (i < t->used) {
+		if (t->entries[i].expires <= now) {
+			if (cb)
+				cb(&t->entries[i], arg);
+			table_drop(t, &t->entries[i]);
+			n++;
+		} else {
+			i++;
+		}
+	}
+	return n;
+}
+
+uint64_t table_next_expiry(const struct table *t)
+{
+	uint64_t next = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < t->used; i++)
+		if (t->entries[i].expires < next)
+			next = t->entries[i].expires;
+	return next;
+}
+
+size_t table_lookup(const struct table *t, const char *name, size_t name_len,
+		    uint64_t now, table_cb cb, void *arg)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->used; i++) {
+		const struct table_entry *e = &t->entries[i];
+
+		if (e->expires > now && name_equal(e->name, e->name_len, name, name_len)) {
+			if (cb)
+				cb(e, arg);
+			n++;
+		}
+	}
+	return n;
+}
+
+const struct table_entry *table_reverse(const struct table *t, const struct in6_addr *addr,
+					unsigned int ifindex, uint64_t now)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->used; i++) {
+		const struct table_entry *e = &t->entries[i];
+
+		if (e->expires <= now || (ifindex && e->ifindex != ifindex))
+			continue;
+		for (j = 0; j < e->naddrs; j++)
+			if (!memcmp(&e->addrs[j], addr, sizeof(*addr)))
+				return e;
+	}
+	return NULL;
+}
+
+size_t table_foreach(const struct table *t, uint64_t now, table_cb cb, void *arg)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->used; i++) {
+		if (t->entries[i].expires > now) {
+			cb(&t->entries[i], arg);
+			n++;
+		}
+	}
+	return n;
+}
