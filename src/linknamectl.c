@@ -1,0 +1,216 @@
+/* linknamectl: ask linknamed what it knows. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "name.h"
+#include "query.h"
+
+/* Exit codes, documented in --help and README.md. */
+enum { EXIT_FOUND = 0, EXIT_NOTFOUND = 1, EXIT_USAGE = 2, EXIT_NODAEMON = 3 };
+
+#define CTL_TIMEOUT_MS 2000
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: linknamectl [OPTIONS] COMMAND\n"
+		"Ask linknamed about the names it has learned on the local links.\n\n"
+		"Commands:\n"
+		"  list                 every neighbour known, per interface\n"
+		"  resolve NAME         the addresses of NAME, as ADDRESS%%INTERFACE\n"
+		"  reverse ADDRESS      the name holding a link-local ADDRESS\n\n"
+		"Options:\n"
+		"  -s, --socket PATH    linknamed's query socket (default %s)\n"
+		"  -j, --json           print JSON\n"
+		"  -h, --help           show this help\n"
+		"  -V, --version        show the version\n\n"
+		"Exit status: 0 found, 1 not found, 2 usage error, 3 linknamed not reachable.\n",
+		QUERY_DEFAULT_SOCKET);
+}
+
+static const char *ifname(uint32_t ifindex, char buf[IF_NAMESIZE])
+{
+	if (!if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
+	return buf;
+}
+
+static void print_json_string(const char *s)
+{
+	/* Names are labels (letters, digits, hyphen) and interface names
+	 * have no quotes in practice; escape anyway. */
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void print_record(const struct query_record *r, bool json, bool first, bool list)
+{
+	char ifn[IF_NAMESIZE], a[INET6_ADDRSTRLEN];
+	unsigned int i;
+
+	ifname(r->ifindex, ifn);
+	if (json) {
+		printf("%s\n  {\"name\": ", first ? "" : ",");
+		print_json_string(r->name);
+		printf(", \"interface\": ");
+		print_json_string(ifn);
+		printf(", \"ifindex\": %u, \"addresses\": [", r->ifindex);
+		for (i = 0; i < r->naddrs; i++) {
+			inet_ntop(AF_INET6, &r->addrs[i], a, sizeof(a));
+			printf("%s\"%s%%%s\"", i ? ", " : "", a, ifn);
+		}
+		printf("], \"ttl\": %u, \"self\": %s, \"conflict\": %s}", r->ttl,
+		       r->flags & QUERY_REC_SELF ? "true" : "false",
+		       r->flags & QUERY_REC_CONFLICT ? "true" : "false");
+		return;
+	}
+	for (i = 0; i < r->naddrs; i++) {
+		inet_ntop(AF_INET6, &r->addrs[i], a, sizeof(a));
+		if (list)
+			printf("%-24s %-10s %-32s %6us%s%s\n", r->name, ifn, a, r->ttl,
+			       r->flags & QUERY_REC_SELF ? "  self" : "",
+			       r->flags & QUERY_REC_CONFLICT ? "  CONFLICT" : "");
+		else
+			printf("%s%%%s\n", a, ifn);
+	}
+}
+
+static int run(const char *path, const struct query_request *req, bool json, const char *what)
+{
+	struct client_response resp;
+	struct query_record r;
+	size_t off = 0;
+	uint8_t status;
+	uint32_t i;
+	int err;
+
+	err = client_query(path, req, CTL_TIMEOUT_MS, &resp);
+	if (err < 0) {
+		fprintf(stderr, "linknamectl: cannot reach linknamed at %s: %s%s\n",
+			client_socket_path(path), strerror(-err),
+			err == -ECONNREFUSED || err == -ENOENT ? " (is linknamed running?)" : "");
+		return EXIT_NODAEMON;
+	}
+	if (resp.hdr.status == QUERY_BADREQ) {
+		fprintf(stderr, "linknamectl: linknamed refused the request\n");
+		client_response_free(&resp);
+		return EXIT_USAGE;
+	}
+	if (json)
+		printf("[");
+	else if (req->op == QUERY_LIST)
+		printf("%-24s %-10s %-32s %7s\n", "NAME", "INTERFACE", "ADDRESS", "TTL");
+	for (i = 0; i < resp.hdr.count; i++) {
+		int n = query_decode_record(resp.records + off, resp.hdr.length - off, &r);
+
+		if (n < 0) {
+			fprintf(stderr, "linknamectl: malformed answer from linknamed\n");
+			client_response_free(&resp);
+			return EXIT_NODAEMON;
+		}
+		off += (size_t)n;
+		print_record(&r, json, i == 0, req->op == QUERY_LIST);
+	}
+	if (json)
+		printf("%s]\n", resp.hdr.count ? "\n" : "");
+	status = resp.hdr.status;
+	client_response_free(&resp);
+	if (status == QUERY_NOTFOUND) {
+		if (!json)
+			fprintf(stderr, "linknamectl: %s: not found on any link\n", what);
+		return EXIT_NOTFOUND;
+	}
+	return EXIT_FOUND;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct query_request req = { 0 };
+	const char *path = NULL, *cmd, *what = "";
+	bool json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+s:jhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			path = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_FOUND;
+		case 'V':
+			printf("linknamectl %s\n", LINKNAME_VERSION);
+			return EXIT_FOUND;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind++];
+	if (!strcmp(cmd, "list") && optind == argc) {
+		req.op = QUERY_LIST;
+	} else if (!strcmp(cmd, "resolve") && optind + 1 == argc) {
+		what = argv[optind];
+		if (!name_valid_str(what)) {
+			fprintf(stderr, "linknamectl: '%s' is not a linkname name (one label: "
+				"letters, digits, inner hyphens, 1-63 characters)\n", what);
+			return EXIT_USAGE;
+		}
+		req.op = QUERY_RESOLVE;
+		req.name_len = (uint8_t)strlen(what);
+		memcpy(req.name, what, req.name_len);
+	} else if (!strcmp(cmd, "reverse") && optind + 1 == argc) {
+		char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 1], *pct;
+
+		what = argv[optind];
+		snprintf(buf, sizeof(buf), "%s", what);
+		pct = strchr(buf, '%');
+		if (pct) {
+			*pct++ = '\0';
+			req.ifindex = if_nametoindex(pct);
+			if (!req.ifindex) {
+				fprintf(stderr, "linknamectl: no interface '%s'\n", pct);
+				return EXIT_USAGE;
+			}
+		}
+		if (inet_pton(AF_INET6, buf, &req.addr) != 1) {
+			fprintf(stderr, "linknamectl: '%s' is not an IPv6 address\n", what);
+			return EXIT_USAGE;
+		}
+		req.op = QUERY_REVERSE;
+	} else {
+		fprintf(stderr, "linknamectl: unknown command or wrong arguments: %s\n", cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return run(path, &req, json, what);
+}

@@ -1,0 +1,747 @@
+/* linknamed: announces this host's name and link-local addresses on every
+ * usable interface, learns the neighbours' announcements, and answers
+ * lookups on the query socket. One epoll loop; the protocol logic lives in
+ * wire, table and sched, the I/O in socket, iface and server. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "iface.h"
+#include "log.h"
+#include "loop.h"
+#include "name.h"
+#include "query.h"
+#include "sched.h"
+#include "server.h"
+#include "socket.h"
+#include "table.h"
+#include "wire.h"
+
+#define LINKS_MAX	256
+#define PATTERNS_MAX	32
+
+/* Drops decided here, beyond the decoder's own reasons (enum wire_err). */
+enum drop {
+	DROP_HOPLIMIT,
+	DROP_NOT_LINKLOCAL,
+	DROP_NOT_JOINED,
+	DROP_OWN,
+	DROP_ADDR_MISMATCH,
+	DROP_TABLE_FULL,
+	DROP_COUNT
+};
+
+static const char *const drop_names[DROP_COUNT] = {
+	[DROP_HOPLIMIT]      = "hop-limit",
+	[DROP_NOT_LINKLOCAL] = "not-link-local",
+	[DROP_NOT_JOINED]    = "not-joined",
+	[DROP_OWN]           = "own",
+	[DROP_ADDR_MISMATCH] = "addr-mismatch",
+	[DROP_TABLE_FULL]    = "table-full",
+};
+
+/* An interface we joined ff02::1:1 on. */
+struct link {
+	struct iface_info info;
+	struct sched_if sched;
+};
+
+static struct {
+	char name[NAME_MAX_LEN + 1];
+	uint8_t name_len;
+	uint32_t lifetime;
+	struct sched_params sp;
+	const char *patterns[PATTERNS_MAX];
+	size_t npatterns;
+
+	int epfd;
+	struct loop_watch udp, sig, nl;
+	struct iface_tracker *iface;
+	struct server *server;
+	struct table *table;
+	struct link links[LINKS_MAX];
+	size_t nlinks;
+	bool quit;
+
+	uint64_t rx, tx, tx_errors, conflicts;
+	uint64_t drops[DROP_COUNT];
+	uint64_t wire_drops[WIRE_ERR_COUNT];
+} d;
+
+static const char *addr_str(const struct in6_addr *a, char buf[INET6_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+static struct link *link_find(unsigned int ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < d.nlinks; i++)
+		if (d.links[i].info.ifindex == ifindex)
+			return &d.links[i];
+	return NULL;
+}
+
+static bool link_wanted(const char *ifname)
+{
+	size_t i;
+
+	if (d.npatterns == 0)
+		return true;
+	for (i = 0; i < d.npatterns; i++)
+		if (fnmatch(d.patterns[i], ifname, 0) == 0)
+			return true;
+	return false;
+}
+
+static bool is_own_address(const struct in6_addr *a)
+{
+	size_t i, j;
+
+	for (i = 0; i < d.nlinks; i++)
+		for (j = 0; j < d.links[i].info.naddrs; j++)
+			if (!memcmp(&d.links[i].info.addrs[j], a, sizeof(*a)))
+				return true;
+	return false;
+}
+
+static void msg_self(struct wire_msg *m, uint8_t type, const struct link *l)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	if (type == WIRE_SOLICIT)
+		return;
+	memcpy(m->name, d.name, d.name_len + 1);
+	m->name_len = d.name_len;
+	m->naddrs = (uint8_t)l->info.naddrs;
+	memcpy(m->addrs, l->info.addrs, l->info.naddrs * sizeof(m->addrs[0]));
+	if (type == WIRE_ANNOUNCE)
+		m->lifetime = d.lifetime;
+}
+
+static const char *const type_names[] = { "?", "ANNOUNCE", "GOODBYE", "SOLICIT" };
+
+static void link_send(struct link *l, uint8_t type)
+{
+	uint8_t buf[WIRE_MAX_PACKET];
+	struct wire_msg m;
+	int n;
+
+	if (l->info.naddrs == 0)
+		return;
+	msg_self(&m, type, l);
+	n = wire_encode(&m, buf, sizeof(buf));
+	if (n < 0) {
+		log_warnx("cannot encode %s for %s", type_names[type], l->info.name);
+		return;
+	}
+	/* The first address of the announced set is the source, so receivers
+	 * can check that the source is among the announced addresses. */
+	if (socket_send(d.udp.fd, l->info.ifindex, &l->info.addrs[0], buf, (size_t)n) < 0) {
+		d.tx_errors++;
+		log_debug("send %s on %s: %s", type_names[type], l->info.name, strerror(errno));
+		return;
+	}
+	d.tx++;
+	log_debug("sent %s on %s", type_names[type], l->info.name);
+}
+
+static void link_remove(struct link *l)
+{
+	size_t n = table_remove_ifindex(d.table, l->info.ifindex);
+
+	if (socket_leave(d.udp.fd, l->info.ifindex) < 0)
+		log_warn("leave %s on %s", WIRE_GROUP, l->info.name);
+	log_info("left %s on %s (%zu neighbour%s forgotten)", WIRE_GROUP, l->info.name,
+		 n, n == 1 ? "" : "s");
+	*l = d.links[--d.nlinks];
+}
+
+static void on_iface(enum iface_event ev, const struct iface_info *info, void *arg)
+{
+	struct link *l = link_find(info->ifindex);
+
+	(void)arg;
+	switch (ev) {
+	case IFACE_UP:
+	case IFACE_CHANGED:
+		if (!link_wanted(info->name)) {
+			log_debug("ignoring %s (not in --interface)", info->name);
+			return;
+		}
+		if (l) {
+			/* New address set: re-run the start-up announcements so
+			 * neighbours replace the old set quickly. */
+			l->info = *info;
+			sched_start(&d.sp, &l->sched, loop_now_ms(), arc4random());
+			l->sched.solicit_left = 0;
+			log_info("addresses changed on %s", info->name);
+			return;
+		}
+		if (d.nlinks == LINKS_MAX) {
+			log_warnx("too many interfaces, ignoring %s", info->name);
+			return;
+		}
+		if (socket_join(d.udp.fd, info->ifindex) < 0) {
+			log_warn("join %s on %s", WIRE_GROUP, info->name);
+			return;
+		}
+		l = &d.links[d.nlinks++];
+		memset(l, 0, sizeof(*l));
+		l->info = *info;
+		sched_start(&d.sp, &l->sched, loop_now_ms(), arc4random());
+		log_info("joined %s on %s", WIRE_GROUP, info->name);
+		break;
+	case IFACE_DOWN:
+		if (!l)
+			return;
+		/* Best effort: the kernel may already refuse to send. */
+		link_send(l, WIRE_GOODBYE);
+		link_remove(l);
+		break;
+	}
+}
+
+static void drop(enum drop why, const struct socket_pkt *pkt)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	d.drops[why]++;
+	log_debug("dropped packet from %s: %s", addr_str(&pkt->src, a), drop_names[why]);
+}
+
+static bool has_addr(const struct in6_addr *set, size_t n, const struct in6_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(&set[i], a, sizeof(*a)))
+			return true;
+	return false;
+}
+
+static bool is_our_name(const char *name, size_t len)
+{
+	return name_equal(name, len, d.name, d.name_len);
+}
+
+static void handle_announce(struct link *l, const struct wire_msg *m,
+			    const struct socket_pkt *pkt, uint64_t now)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!has_addr(m->addrs, m->naddrs, &pkt->src)) {
+		drop(DROP_ADDR_MISMATCH, pkt);
+		return;
+	}
+	switch (table_update(d.table, m->name, m->name_len, l->info.ifindex, m->addrs,
+			     m->naddrs, m->lifetime, now)) {
+	case TABLE_NEW:
+		if (is_our_name(m->name, m->name_len)) {
+			d.conflicts++;
+			log_warnx("NAME CONFLICT: %s at %s on %s also announces our name",
+				  m->name, addr_str(&pkt->src, a), l->info.name);
+		} else {
+			log_info("new neighbour %s at %s on %s", m->name,
+				 addr_str(&pkt->src, a), l->info.name);
+		}
+		break;
+	case TABLE_CHANGED:
+		log_info("neighbour %s on %s changed addresses (now %s first)", m->name,
+			 l->info.name, addr_str(&m->addrs[0], a));
+		break;
+	case TABLE_REFRESH:
+		break;
+	case TABLE_FULL:
+		drop(DROP_TABLE_FULL, pkt);
+		break;
+	case TABLE_INVALID:
+		log_warnx("refused invalid entry for %s", m->name);
+		break;
+	}
+}
+
+struct goodbye_match {
+	unsigned int ifindex;
+	const struct in6_addr *src;
+	bool found, allowed;
+};
+
+static void goodbye_check(const struct table_entry *e, void *arg)
+{
+	struct goodbye_match *g = arg;
+
+	if (e->ifindex != g->ifindex)
+		return;
+	g->found = true;
+	g->allowed = has_addr(e->addrs, e->naddrs, g->src);
+}
+
+static void handle_goodbye(struct link *l, const struct wire_msg *m,
+			   const struct socket_pkt *pkt, uint64_t now)
+{
+	struct goodbye_match g = { .ifindex = l->info.ifindex, .src = &pkt->src };
+
+	table_lookup(d.table, m->name, m->name_len, now, goodbye_check, &g);
+	if (!g.found)
+		return;
+	/* Only the holder of the name's address may withdraw it. */
+	if (!g.allowed) {
+		drop(DROP_ADDR_MISMATCH, pkt);
+		return;
+	}
+	table_remove(d.table, m->name, m->name_len, l->info.ifindex);
+	log_info("neighbour %s left %s (goodbye)", m->name, l->info.name);
+}
+
+static void handle_packet(const uint8_t *buf, const struct socket_pkt *pkt)
+{
+	uint64_t now = loop_now_ms();
+	struct wire_msg m;
+	enum wire_err err;
+	struct link *l;
+
+	d.rx++;
+	/* The on-link check (RFC 5082, as NDP does): only a neighbour on the
+	 * link itself can send with hop limit 255 from fe80::/10. */
+	if (pkt->hoplimit != WIRE_HOPLIMIT) {
+		drop(DROP_HOPLIMIT, pkt);
+		return;
+	}
+	if (!wire_is_linklocal(&pkt->src)) {
+		drop(DROP_NOT_LINKLOCAL, pkt);
+		return;
+	}
+	l = link_find(pkt->ifindex);
+	if (!l) {
+		drop(DROP_NOT_JOINED, pkt);
+		return;
+	}
+	if (is_own_address(&pkt->src)) {
+		drop(DROP_OWN, pkt);
+		return;
+	}
+	err = pkt->len > WIRE_MAX_PACKET ? WIRE_ERR_TOO_LONG : wire_decode(buf, pkt->len, &m);
+	if (err != WIRE_OK) {
+		char a[INET6_ADDRSTRLEN];
+
+		d.wire_drops[err]++;
+		log_debug("dropped packet from %s on %s: %s", addr_str(&pkt->src, a),
+			  l->info.name, wire_errname(err));
+		return;
+	}
+	switch (m.type) {
+	case WIRE_ANNOUNCE:
+		handle_announce(l, &m, pkt, now);
+		break;
+	case WIRE_GOODBYE:
+		handle_goodbye(l, &m, pkt, now);
+		break;
+	case WIRE_SOLICIT:
+		if (!m.name_len || is_our_name(m.name, m.name_len))
+			sched_solicited(&d.sp, &l->sched, now, arc4random());
+		break;
+	}
+}
+
+static void on_udp(struct loop_watch *w, uint32_t events)
+{
+	uint8_t buf[WIRE_MAX_PACKET];
+	struct socket_pkt pkt;
+
+	(void)events;
+	for (;;) {
+		if (socket_recv(w->fd, buf, sizeof(buf), &pkt) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				log_warn("recvmsg");
+			return;
+		}
+		handle_packet(buf, &pkt);
+	}
+}
+
+static void on_netlink(struct loop_watch *w, uint32_t events)
+{
+	(void)w;
+	(void)events;
+	if (iface_process(d.iface) < 0)
+		fatalx("lost the netlink connection");
+}
+
+static void on_signal(struct loop_watch *w, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("signal %u: leaving", si.ssi_signo);
+			d.quit = true;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Building query responses. */
+struct rbuf {
+	uint8_t *p;
+	size_t len, cap;
+	uint32_t count;
+	uint64_t now;
+	bool oom;
+};
+
+static void rbuf_add(struct rbuf *b, const struct query_record *r)
+{
+	size_t need = query_record_len(r);
+
+	if (b->oom)
+		return;
+	if (b->len + need > b->cap) {
+		size_t cap = b->cap * 2 > b->len + need ? b->cap * 2 : b->len + need;
+		uint8_t *p = realloc(b->p, cap);
+
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	if (query_encode_record(r, b->p + b->len, b->cap - b->len) < 0)
+		return;
+	b->len += need;
+	b->count++;
+}
+
+static void rbuf_add_entry(const struct table_entry *e, void *arg)
+{
+	struct rbuf *b = arg;
+	struct query_record r = { .ifindex = e->ifindex, .naddrs = e->naddrs,
+				  .name_len = e->name_len };
+
+	r.ttl = (uint32_t)((e->expires - b->now + 999) / 1000);
+	if (is_our_name(e->name, e->name_len))
+		r.flags |= QUERY_REC_CONFLICT;
+	memcpy(r.name, e->name, e->name_len + 1);
+	memcpy(r.addrs, e->addrs, e->naddrs * sizeof(r.addrs[0]));
+	rbuf_add(b, &r);
+}
+
+static void rbuf_add_self(struct rbuf *b, const struct link *l)
+{
+	struct query_record r = { .ifindex = l->info.ifindex, .ttl = d.lifetime,
+				  .flags = QUERY_REC_SELF, .naddrs = (uint8_t)l->info.naddrs,
+				  .name_len = d.name_len };
+
+	memcpy(r.name, d.name, d.name_len + 1);
+	memcpy(r.addrs, l->info.addrs, l->info.naddrs * sizeof(r.addrs[0]));
+	rbuf_add(b, &r);
+}
+
+static uint8_t *answer(const struct query_request *req, size_t *len, void *arg)
+{
+	struct rbuf b = { .now = loop_now_ms() };
+	struct query_response_hdr h = { .status = QUERY_OK };
+	const struct table_entry *e;
+	size_t i;
+
+	(void)arg;
+	b.cap = 512;
+	b.p = malloc(b.cap);
+	if (!b.p)
+		return NULL;
+	b.len = QUERY_RESP_HDR_LEN;
+	switch (req->op) {
+	case QUERY_RESOLVE:
+		if (is_our_name(req->name, req->name_len))
+			for (i = 0; i < d.nlinks; i++)
+				rbuf_add_self(&b, &d.links[i]);
+		table_lookup(d.table, req->name, req->name_len, b.now, rbuf_add_entry, &b);
+		break;
+	case QUERY_REVERSE:
+		for (i = 0; i < d.nlinks; i++)
+			if ((!req->ifindex || req->ifindex == d.links[i].info.ifindex) &&
+			    has_addr(d.links[i].info.addrs, d.links[i].info.naddrs, &req->addr)) {
+				rbuf_add_self(&b, &d.links[i]);
+				break;
+			}
+		if (!b.count) {
+			e = table_reverse(d.table, &req->addr, req->ifindex, b.now);
+			if (e)
+				rbuf_add_entry(e, &b);
+		}
+		break;
+	case QUERY_LIST:
+		table_foreach(d.table, b.now, rbuf_add_entry, &b);
+		break;
+	}
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	if (req->op != QUERY_LIST && b.count == 0) {
+		h.status = QUERY_NOTFOUND;
+		b.len = QUERY_RESP_HDR_LEN;
+	}
+	h.count = b.count;
+	h.length = (uint32_t)(b.len - QUERY_RESP_HDR_LEN);
+	query_encode_response_hdr(&h, b.p);
+	*len = b.len;
+	return b.p;
+}
+
+static void on_expired(const struct table_entry *e, void *arg)
+{
+	struct link *l = link_find(e->ifindex);
+
+	(void)arg;
+	log_info("lost neighbour %s on %s (lifetime ran out)", e->name,
+		 l ? l->info.name : "?");
+}
+
+static uint64_t next_deadline(void)
+{
+	uint64_t next = table_next_expiry(d.table), t;
+	size_t i;
+
+	for (i = 0; i < d.nlinks; i++) {
+		t = sched_next(&d.links[i].sched);
+		if (t < next)
+			next = t;
+	}
+	t = server_next_deadline(d.server);
+	return t < next ? t : next;
+}
+
+static void run_timers(void)
+{
+	uint64_t now = loop_now_ms();
+	size_t i;
+
+	for (i = 0; i < d.nlinks; i++) {
+		struct link *l = &d.links[i];
+		unsigned int what = sched_due(&d.sp, &l->sched, now, arc4random());
+
+		if (what & SCHED_SOLICIT)
+			link_send(l, WIRE_SOLICIT);
+		if (what & SCHED_ANNOUNCE)
+			link_send(l, WIRE_ANNOUNCE);
+	}
+	table_expire(d.table, now, on_expired, NULL);
+	server_expire(d.server, now);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: linknamed [OPTIONS]\n"
+		"Announce this host's name on the local links (UDP port 1903, group ff02::1:1)\n"
+		"and learn the neighbours' names, for the linkname NSS module.\n\n"
+		"  -n, --name NAME          name to announce (default: first label of the host name)\n"
+		"  -i, --interface IFACE    use only this interface (glob pattern; repeatable;\n"
+		"                           default: every up, multicast-capable interface)\n"
+		"  -f, --foreground         stay in the foreground and log to stderr\n"
+		"  -s, --socket PATH        query socket (default %s; '@' = abstract)\n"
+		"      --interval SECONDS   steady-state announce interval (default %u)\n"
+		"      --lifetime SECONDS   lifetime announced to neighbours (default %u)\n"
+		"      --table-size N       most neighbours remembered (default %u)\n"
+		"  -v, --verbose            log every packet sent and dropped\n"
+		"  -h, --help               show this help\n"
+		"  -V, --version            show the version\n",
+		QUERY_DEFAULT_SOCKET, SCHED_DEFAULT_INTERVAL_MS / 1000, SCHED_DEFAULT_LIFETIME_S,
+		TABLE_DEFAULT_CAPACITY);
+}
+
+static unsigned long parse_num(const char *opt, const char *s, unsigned long min, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "linknamed: %s: expected a number from %lu to %lu, got '%s'\n",
+			opt, min, max, s);
+		exit(2);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_INTERVAL = 256, OPT_LIFETIME, OPT_TABLE };
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "lifetime", required_argument, NULL, OPT_LIFETIME },
+		{ "table-size", required_argument, NULL, OPT_TABLE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *name = NULL, *sockpath = QUERY_DEFAULT_SOCKET;
+	bool foreground = false, verbose = false;
+	size_t capacity = TABLE_DEFAULT_CAPACITY;
+	struct epoll_event evs[16];
+	sigset_t mask;
+	int c, i, n;
+
+	sched_params_default(&d.sp);
+	d.lifetime = SCHED_DEFAULT_LIFETIME_S;
+	while ((c = getopt_long(argc, argv, "n:i:fs:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			name = optarg;
+			break;
+		case 'i':
+			if (d.npatterns == PATTERNS_MAX) {
+				fprintf(stderr, "linknamed: at most %d --interface options\n", PATTERNS_MAX);
+				return 2;
+			}
+			d.patterns[d.npatterns++] = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 's':
+			sockpath = optarg;
+			break;
+		case OPT_INTERVAL:
+			d.sp.interval_ms = 1000 * (uint32_t)parse_num("--interval", optarg, 1, 3600);
+			break;
+		case OPT_LIFETIME:
+			d.lifetime = (uint32_t)parse_num("--lifetime", optarg, 1, WIRE_LIFETIME_MAX);
+			break;
+		case OPT_TABLE:
+			capacity = parse_num("--table-size", optarg, 1, 65536);
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("linknamed %s\n", LINKNAME_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "linknamed: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (name) {
+		if (!name_valid_str(name)) {
+			fprintf(stderr, "linknamed: --name '%s' is not a valid name (one label: "
+				"letters, digits, inner hyphens, 1-63 characters)\n", name);
+			return 2;
+		}
+		strcpy(d.name, name);
+	} else {
+		char host[HOST_NAME_MAX + 1] = "";
+
+		if (gethostname(host, sizeof(host)) < 0 || name_from_hostname(host, d.name) < 0) {
+			fprintf(stderr, "linknamed: cannot make a name from the host name '%s'; "
+				"use --name\n", host);
+			return 2;
+		}
+	}
+	d.name_len = (uint8_t)strlen(d.name);
+	if ((uint64_t)d.lifetime * 1000 < d.sp.interval_ms)
+		fprintf(stderr, "linknamed: warning: --lifetime is shorter than --interval: "
+			"neighbours will forget this host between announcements\n");
+
+	log_init("linknamed", foreground, verbose);
+
+	d.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d.epfd < 0)
+		fatal("epoll_create1");
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		fatal("sigprocmask");
+	signal(SIGPIPE, SIG_IGN);
+	d.sig.fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d.sig.fd < 0)
+		fatal("signalfd");
+	d.sig.fn = on_signal;
+	d.udp.fd = socket_open();
+	if (d.udp.fd < 0)
+		fatalx("cannot open the UDP socket on port %d", WIRE_PORT);
+	d.udp.fn = on_udp;
+	d.table = table_new(capacity);
+	if (!d.table)
+		fatalx("out of memory");
+	d.server = server_open(sockpath, d.epfd, answer, NULL);
+	if (!d.server)
+		fatalx("cannot open the query socket %s", sockpath);
+	if (loop_add(d.epfd, &d.sig, EPOLLIN) < 0 || loop_add(d.epfd, &d.udp, EPOLLIN) < 0)
+		fatal("epoll_ctl");
+	d.iface = iface_init(on_iface, NULL);
+	if (!d.iface)
+		fatalx("cannot follow interfaces through netlink");
+	d.nl.fd = iface_fd(d.iface);
+	d.nl.fn = on_netlink;
+	if (loop_add(d.epfd, &d.nl, EPOLLIN) < 0)
+		fatal("epoll_ctl");
+	if (!foreground && daemon(0, 0) < 0)
+		fatal("daemon");
+	log_info("started as %s, %zu interface%s", d.name, d.nlinks, d.nlinks == 1 ? "" : "s");
+
+	while (!d.quit) {
+		uint64_t next = next_deadline(), now = loop_now_ms();
+		int timeout = next == UINT64_MAX ? -1 :
+			      next <= now ? 0 : (int)(next - now > INT_MAX ? INT_MAX : next - now);
+
+		n = epoll_wait(d.epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), timeout);
+		if (n < 0 && errno != EINTR)
+			fatal("epoll_wait");
+		for (i = 0; i < n; i++) {
+			struct loop_watch *w = evs[i].data.ptr;
+
+			w->fn(w, evs[i].events);
+		}
+		run_timers();
+	}
+
+	for (size_t k = 0; k < d.nlinks; k++)
+		link_send(&d.links[k], WIRE_GOODBYE);
+	log_info("stopped: %llu received, %llu sent, %llu send errors, %llu conflicts",
+		 (unsigned long long)d.rx, (unsigned long long)d.tx,
+		 (unsigned long long)d.tx_errors, (unsigned long long)d.conflicts);
+	iface_free(d.iface);
+	server_close(d.server);
+	table_free(d.table);
+	close(d.udp.fd);
+	close(d.sig.fd);
+	close(d.epfd);
+	return 0;
+}

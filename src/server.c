@@ -1,0 +1,258 @@
+/* server: accepts query clients, reads one request, writes one response. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "server.h"
+
+struct server_client {
+	struct loop_watch w;		/* first: the loop hands us &w */
+	struct server *srv;
+	uint8_t req[QUERY_REQ_MAX];
+	size_t reqlen;
+	uint8_t *out;
+	size_t outlen, outoff;
+	uint64_t deadline;
+	struct server_client *next;
+};
+
+struct server {
+	struct loop_watch w;
+	int epfd;
+	char *path;			/* filesystem path to unlink, or NULL */
+	server_answer_fn fn;
+	void *arg;
+	struct server_client *clients;
+	size_t nclients;
+};
+
+static void server_client_free(struct server_client *c)
+{
+	struct server *s = c->srv;
+	struct server_client **pp;
+
+	for (pp = &s->clients; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	s->nclients--;
+	loop_del(s->epfd, &c->w);
+	close(c->w.fd);
+	free(c->out);
+	free(c);
+}
+
+static void server_client_flush(struct server_client *c)
+{
+	while (c->outoff < c->outlen) {
+		ssize_t n = send(c->w.fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				loop_mod(c->srv->epfd, &c->w, EPOLLOUT);
+				return;
+			}
+			log_debug("query client: send failed: %s", strerror(errno));
+			break;
+		}
+		c->outoff += (size_t)n;
+	}
+	server_client_free(c);
+}
+
+static void server_client_bad(struct server_client *c)
+{
+	struct query_response_hdr h = { .status = QUERY_BADREQ };
+
+	c->out = malloc(QUERY_RESP_HDR_LEN);
+	if (!c->out) {
+		server_client_free(c);
+		return;
+	}
+	query_encode_response_hdr(&h, c->out);
+	c->outlen = QUERY_RESP_HDR_LEN;
+	server_client_flush(c);
+}
+
+static void server_client_event(struct loop_watch *w, uint32_t events)
+{
+	struct server_client *c = (struct server_client *)w;
+	struct query_request req;
+	ssize_t n;
+	int r;
+
+	if (c->out) {
+		server_client_flush(c);
+		return;
+	}
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	n = recv(w->fd, c->req + c->reqlen, sizeof(c->req) - c->reqlen, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		server_client_free(c);
+		return;
+	}
+	c->reqlen += (size_t)n;
+	r = query_decode_request(c->req, c->reqlen, &req);
+	if (r == 0 && c->reqlen < sizeof(c->req))
+		return;
+	if (r <= 0) {
+		log_debug("query client: bad request");
+		server_client_bad(c);
+		return;
+	}
+	c->out = c->srv->fn(&req, &c->outlen, c->srv->arg);
+	if (!c->out) {
+		log_warnx("query client: out of memory");
+		server_client_free(c);
+		return;
+	}
+	server_client_flush(c);
+}
+
+static void server_accept(struct loop_watch *w, uint32_t events)
+{
+	struct server *s = (struct server *)w;
+	struct server_client *c;
+	int fd;
+
+	(void)events;
+	for (;;) {
+		fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("accept on query socket");
+			return;
+		}
+		if (s->nclients >= SERVER_MAX_CLIENTS) {
+			log_debug("query socket: too many clients, refusing one");
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->w.fd = fd;
+		c->w.fn = server_client_event;
+		c->srv = s;
+		c->deadline = loop_now_ms() + SERVER_CLIENT_MS;
+		if (loop_add(s->epfd, &c->w, EPOLLIN) < 0) {
+			log_warn("epoll add query client");
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = s->clients;
+		s->clients = c;
+		s->nclients++;
+	}
+}
+
+struct server *server_open(const char *path, int epfd, server_answer_fn fn, void *arg)
+{
+	struct sockaddr_un sun;
+	struct server *s;
+	int len, fd;
+
+	len = query_sockaddr(path, &sun);
+	if (len < 0) {
+		log_warnx("query socket path too long: %s", path);
+		return NULL;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		log_warn("socket AF_UNIX");
+		return NULL;
+	}
+	if (path[0] != '@')
+		unlink(path);	/* a stale socket from an earlier run */
+	if (bind(fd, (struct sockaddr *)&sun, (socklen_t)len) < 0) {
+		if (errno == EADDRINUSE)
+			log_warnx("query socket %s is in use: is another linknamed running "
+				  "in this network namespace?", path);
+		else
+			log_warn("bind %s", path);
+		goto fail;
+	}
+	/* Anyone may ask: names on the link are not secret. */
+	if (path[0] != '@' && chmod(path, 0666) < 0)
+		log_warn("chmod %s", path);
+	if (listen(fd, SERVER_MAX_CLIENTS) < 0) {
+		log_warn("listen %s", path);
+		goto fail;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto fail;
+	s->w.fd = fd;
+	s->w.fn = server_accept;
+	s->epfd = epfd;
+	s->fn = fn;
+	s->arg = arg;
+	if (path[0] != '@')
+		s->path = strdup(path);
+	if (loop_add(epfd, &s->w, EPOLLIN) < 0) {
+		log_warn("epoll add query socket");
+		free(s->path);
+		free(s);
+		goto fail;
+	}
+	return s;
+fail:
+	close(fd);
+	return NULL;
+}
+
+void server_close(struct server *s)
+{
+	if (!s)
+		return;
+	while (s->clients)
+		server_client_free(s->clients);
+	loop_del(s->epfd, &s->w);
+	close(s->w.fd);
+	if (s->path) {
+		unlink(s->path);
+		free(s->path);
+	}
+	free(s);
+}
+
+uint64_t server_next_deadline(const struct server *s)
+{
+	const struct server_client *c;
+	uint64_t next = UINT64_MAX;
+
+	for (c = s->clients; c; c = c->next)
+		if (c->deadline < next)
+			next = c->deadline;
+	return next;
+}
+
+void server_expire(struct server *s, uint64_t now)
+{
+	struct server_client *c = s->clients, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (c->deadline <= now) {
+			log_debug("query client: timed out");
+			server_client_free(c);
+		}
+	}
+}
