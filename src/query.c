@@ -193,13 +193,15 @@ int query_sockaddr(const char *path, struct sockaddr_un *sun)
 
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
-	if (len == 0 || len >= sizeof(sun->sun_path))
-		return -1;
-	memcpy(sun->sun_path, path, len);
 	if (path[0] == '@') {
 		/* Abstract: no trailing NUL; the length says where it ends. */
-		sun->sun_path[0] = '\0';
+		if (len < 2 || len > sizeof(sun->sun_path))
+			return -1;
+		memcpy(sun->sun_path + 1, path + 1, len - 1);
 		return (int)(offsetof(struct sockaddr_un, sun_path) + len);
 	}
+	if (len == 0 || len >= sizeof(sun->sun_path))
+		return -1;
+	memcpy(sun->sun_path, path, len + 1);
 	return (int)(offsetof(struct sockaddr_un, sun_path) + len + 1);
 }
