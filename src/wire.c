@@ -26,6 +26,8 @@ static enum wire_err wire_check(const struct wire_msg *m)
 {
 	unsigned int i;
 
+	if (m->naddrs > WIRE_MAX_ADDRS)
+		return WIRE_ERR_DUPLICATE;
 	if (m->name_len && !name_valid(m->name, m->name_len))
 		return WIRE_ERR_NAME;
 	for (i = 0; i < m->naddrs; i++)
@@ -64,7 +66,7 @@ int wire_encode(const struct wire_msg *m, uint8_t *buf, size_t len)
 	unsigned int i;
 	uint8_t *p;
 
-	if (wire_check(m) != WIRE_OK || m->naddrs > WIRE_MAX_ADDRS)
+	if (wire_check(m) != WIRE_OK || (m->type == WIRE_SOLICIT && m->naddrs))
 		return -1;
 	if (m->name_len)
 		need += WIRE_TLV_HDR_LEN + m->name_len;

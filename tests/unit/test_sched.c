@@ -1,0 +1,582 @@
+/* Unit tests for src/sched.c: the announce scheduler. Time (ms) and the
+ * random numbers are passed in, so the simulation below is exact. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sched.h"
+
+#define T0 5000000u	/* an arbitrary start time, ms */
+#define A  SCHED_ANNOUNCE
+#define S  SCHED_SOLICIT
+
+struct ev {
+	uint64_t t;
+	unsigned int what;
+};
+
+/* Advance to the next deadline if it is <= until. Checks that nothing is due
+ * strictly between *now and that deadline, and that sched_due at the
+ * deadline reports something. Returns 1 with *e filled, 0 if none. */
+static int step(const struct sched_params *p, struct sched_if *s, uint64_t *now,
+		uint64_t until, uint32_t rnd, struct ev *e)
+{
+	uint64_t next = sched_next(s);
+
+	if (next == UINT64_MAX || next > until)
+		return 0;
+	assert_true(next >= *now);
+	if (next > *now + 1) {
+		uint64_t probes[3] = { *now + 1, *now + (next - *now) / 2, next - 1 };
+		size_t i;
+
+		for (i = 0; i < 3; i++) {
+			assert_int_equal(sched_due(p, s, probes[i], rnd), 0);
+			assert_int_equal(sched_next(s), next);
+		}
+	}
+	*now = next;
+	e->t = next;
+	e->what = sched_due(p, s, next, rnd);
+	assert_int_not_equal(e->what, 0);
+	/* Nothing is left due at the same instant. */
+	assert_true(sched_next(s) > next);
+	assert_int_equal(sched_due(p, s, next, rnd), 0);
+	return 1;
+}
+
+/* Run until "until"; records the events. Returns how many. */
+static size_t run(const struct sched_params *p, struct sched_if *s, uint64_t *now,
+		  uint64_t until, uint32_t rnd, struct ev *out, size_t max)
+{
+	size_t n = 0;
+	struct ev e;
+
+	while (step(p, s, now, until, rnd, &e)) {
+		assert_true(n < max);
+		out[n++] = e;
+	}
+	return n;
+}
+
+/* Start at now and check the start-up burst; returns the time of the third
+ * (last burst) announcement. */
+static uint64_t check_burst(const struct sched_params *p, struct sched_if *s,
+			    uint64_t start, uint32_t rnd_start, uint32_t rnd)
+{
+	uint64_t now = start, first;
+	struct ev e;
+
+	memset(s, 0, sizeof(*s));
+	sched_start(p, s, start, rnd_start);
+	assert_true(sched_next(s) >= start);
+	assert_true(sched_next(s) <= start + p->start_delay_max_ms);
+	if (start > 0)
+		assert_int_equal(sched_due(p, s, start - 1, rnd), 0);
+
+	assert_true(step(p, s, &now, UINT64_MAX - 1, rnd, &e));
+	assert_true(e.t >= start && e.t <= start + p->start_delay_max_ms);
+	assert_int_equal(e.what, A | S);
+	first = e.t;
+
+	assert_true(step(p, s, &now, UINT64_MAX - 1, rnd, &e));
+	assert_int_equal(e.t, first + p->burst_spacing_ms);
+	assert_int_equal(e.what, A | S);
+
+	assert_true(step(p, s, &now, UINT64_MAX - 1, rnd, &e));
+	assert_int_equal(e.t, first + 2 * p->burst_spacing_ms);
+	assert_int_equal(e.what, A);
+	return e.t;
+}
+
+static void bring_to_steady(const struct sched_params *p, struct sched_if *s, uint64_t *now)
+{
+	*now = check_burst(p, s, T0, 7, 0);
+}
+
+static void test_defaults(void **state)
+{
+	struct sched_params p;
+
+	(void)state;
+	memset(&p, 0xff, sizeof(p));
+	sched_params_default(&p);
+	assert_int_equal(p.interval_ms, 30000);
+	assert_int_equal(p.jitter_pct, 10);
+	assert_int_equal(p.burst, 3);
+	assert_int_equal(p.burst_solicits, 2);
+	assert_int_equal(p.burst_spacing_ms, 500);
+	assert_int_equal(p.start_delay_max_ms, 50);
+	assert_int_equal(p.answer_delay_max_ms, 250);
+	assert_int_equal(p.answer_min_gap_ms, 1000);
+	assert_int_equal(SCHED_DEFAULT_LIFETIME_S * 1000, 4 * SCHED_DEFAULT_INTERVAL_MS);
+}
+
+static void test_burst_then_steady(void **state)
+{
+	static const uint32_t rnds[] = { 0, 1, 10, 20, 21, 49, 50, 51, 12345, 0x7fffffffu, 0xffffffffu };
+	struct sched_params p;
+	struct sched_if s;
+	size_t i, j;
+
+	(void)state;
+	sched_params_default(&p);
+	for (i = 0; i < sizeof(rnds) / sizeof(rnds[0]); i++) {
+		uint64_t now = check_burst(&p, &s, T0, rnds[i], rnds[i]);
+		struct ev e;
+
+		/* Steady state: several announcements, no SOLICIT, each period
+		 * within interval +/- 10 %. */
+		for (j = 0; j < 6; j++) {
+			uint64_t prev = now;
+
+			assert_true(step(&p, &s, &now, UINT64_MAX - 1, rnds[i], &e));
+			assert_int_equal(e.what, A);
+			assert_true(e.t - prev >= 27000);
+			assert_true(e.t - prev <= 33000);
+		}
+	}
+}
+
+static void test_start_delay_bounds(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint32_t r;
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	(void)state;
+	sched_params_default(&p);
+	for (r = 0; r < 1000; r++) {
+		memset(&s, 0, sizeof(s));
+		sched_start(&p, &s, T0, r);
+		assert_true(sched_next(&s) >= T0);
+		assert_true(sched_next(&s) <= T0 + 50);
+		if (sched_next(&s) < lo)
+			lo = sched_next(&s);
+		if (sched_next(&s) > hi)
+			hi = sched_next(&s);
+	}
+	/* The delay is actually random over the range. */
+	assert_true(lo <= T0 + 5);
+	assert_true(hi >= T0 + 45);
+
+	/* Starting at time 0 still schedules (0 must not mean "stopped"). */
+	memset(&s, 0, sizeof(s));
+	sched_start(&p, &s, 0, 0);
+	assert_true(sched_next(&s) <= 50);
+	(void)check_burst(&p, &s, 0, 0, 0);
+}
+
+static void test_jitter_spread(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now, lo = UINT64_MAX, hi = 0;
+	uint32_t r;
+	struct ev e;
+
+	(void)state;
+	sched_params_default(&p);
+	bring_to_steady(&p, &s, &now);
+	for (r = 0; r < 200; r++) {
+		uint64_t prev = now, d;
+
+		/* The period starts at the announcement that draws it. */
+		assert_true(step(&p, &s, &now, UINT64_MAX - 1, r * 2654435761u, &e));
+		assert_int_equal(e.what, A);
+		if (r == 0)
+			continue;	/* that period was drawn by the burst */
+		d = e.t - prev;
+		assert_true(d >= 27000 && d <= 33000);
+		if (d < lo)
+			lo = d;
+		if (d > hi)
+			hi = d;
+	}
+	/* Hosts must drift apart: the periods cover most of the range. */
+	assert_true(lo <= 27000 + 600);
+	assert_true(hi >= 33000 - 600);
+}
+
+static void test_stop(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now;
+
+	(void)state;
+	sched_params_default(&p);
+
+	/* Stopped during the burst. */
+	memset(&s, 0, sizeof(s));
+	sched_start(&p, &s, T0, 3);
+	sched_stop(&s);
+	assert_int_equal(sched_next(&s), UINT64_MAX);
+	assert_int_equal(sched_due(&p, &s, T0, 0), 0);
+	assert_int_equal(sched_due(&p, &s, T0 + 100, 0), 0);
+	assert_int_equal(sched_due(&p, &s, T0 + 1000000, 0), 0);
+
+	/* Stopped in steady state with an answer pending. */
+	bring_to_steady(&p, &s, &now);
+	sched_solicited(&p, &s, now + 100, 200);
+	assert_true(sched_next(&s) <= now + 100 + 250);
+	sched_stop(&s);
+	assert_int_equal(sched_next(&s), UINT64_MAX);
+	assert_int_equal(sched_due(&p, &s, now + 100 + 250, 0), 0);
+	assert_int_equal(sched_due(&p, &s, now + 40000, 0), 0);
+	assert_int_equal(sched_due(&p, &s, UINT64_MAX - 1, 0), 0);
+	assert_int_equal(sched_next(&s), UINT64_MAX);
+
+	/* Never started (zeroed). */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(sched_next(&s), UINT64_MAX);
+	assert_int_equal(sched_due(&p, &s, T0, 0), 0);
+}
+
+static void test_restart(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now;
+
+	(void)state;
+	sched_params_default(&p);
+	bring_to_steady(&p, &s, &now);
+	/* Address set changed / interface back: the burst runs again. */
+	(void)check_burst(&p, &s, now + 1234, 5, 0);
+	/* Also after a stop. */
+	sched_stop(&s);
+	(void)check_burst(&p, &s, now + 99999, 50, 0);
+}
+
+static void test_solicited_window(void **state)
+{
+	static const uint32_t rnds[] = { 0, 1, 125, 249, 250, 251, 0xffffffffu };
+	struct sched_params p;
+	struct sched_if s;
+	size_t i;
+
+	(void)state;
+	sched_params_default(&p);
+	for (i = 0; i < sizeof(rnds) / sizeof(rnds[0]); i++) {
+		uint64_t now, regular, at, t;
+		struct ev e;
+
+		bring_to_steady(&p, &s, &now);
+		regular = sched_next(&s);
+		t = now + 5000;
+		sched_solicited(&p, &s, t, rnds[i]);
+		at = sched_next(&s);
+		assert_true(at >= t);
+		assert_true(at <= t + 250);
+		now = t;
+		assert_true(step(&p, &s, &now, UINT64_MAX - 1, 0, &e));
+		assert_int_equal(e.t, at);
+		assert_int_equal(e.what, A);
+		/* The regular announcement is still where it was. */
+		assert_int_equal(sched_next(&s), regular);
+		assert_true(step(&p, &s, &now, UINT64_MAX - 1, 0, &e));
+		assert_int_equal(e.t, regular);
+		assert_int_equal(e.what, A);
+	}
+}
+
+static void test_solicited_spread(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now, t, lo = UINT64_MAX, hi = 0;
+	uint32_t r;
+
+	(void)state;
+	sched_params_default(&p);
+	for (r = 0; r < 500; r++) {
+		bring_to_steady(&p, &s, &now);
+		t = now + 3000;
+		sched_solicited(&p, &s, t, r);
+		assert_true(sched_next(&s) >= t && sched_next(&s) <= t + 250);
+		if (sched_next(&s) - t < lo)
+			lo = sched_next(&s) - t;
+		if (sched_next(&s) - t > hi)
+			hi = sched_next(&s) - t;
+	}
+	assert_true(lo <= 10);
+	assert_true(hi >= 240);
+}
+
+static void test_second_solicit_does_not_move(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now, at, t;
+	struct ev ev[8];
+
+	(void)state;
+	sched_params_default(&p);
+	bring_to_steady(&p, &s, &now);
+	t = now + 2000;
+	sched_solicited(&p, &s, t, 200);
+	at = sched_next(&s);
+	assert_true(at >= t && at <= t + 250);
+	/* Earlier, later, same: none moves the pending answer. */
+	sched_solicited(&p, &s, t + 10, 0);
+	assert_int_equal(sched_next(&s), at);
+	sched_solicited(&p, &s, t + 20, 250);
+	assert_int_equal(sched_next(&s), at);
+	sched_solicited(&p, &s, t + 30, 17);
+	assert_int_equal(sched_next(&s), at);
+	/* And exactly one answer results. */
+	now = t + 30;
+	assert_int_equal(run(&p, &s, &now, t + 2000, 0, ev, 8), 1);
+	assert_int_equal(ev[0].t, at);
+	assert_int_equal(ev[0].what, A);
+}
+
+static void test_rate_limit(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now, t, start, regular, answers[64];
+	size_t nans = 0, i;
+	uint32_t r = 1;
+	struct ev e;
+
+	(void)state;
+	sched_params_default(&p);
+	bring_to_steady(&p, &s, &now);
+	regular = sched_next(&s);
+	start = now + 1000;
+	/* A SOLICIT storm: one every 10 ms for 10 s, random delays. */
+	for (t = start; t < start + 10000; t += 10) {
+		struct ev got;
+
+		while (step(&p, &s, &now, t, 0, &got)) {
+			assert_int_equal(got.what, A);
+			assert_true(nans < 64);
+			answers[nans++] = got.t;
+		}
+		now = t;
+		r = r * 1103515245u + 12345u;
+		sched_solicited(&p, &s, t, r >> 8);
+	}
+	while (step(&p, &s, &now, start + 12000, 0, &e)) {
+		assert_true(nans < 64);
+		answers[nans++] = e.t;
+	}
+	assert_true(regular > start + 12000);
+	/* Roughly one answer per second, never two within 1000 ms. */
+	assert_true(nans >= 9);
+	assert_true(nans <= 11);
+	for (i = 1; i < nans; i++)
+		assert_true(answers[i] - answers[i - 1] >= 1000);
+	/* The storm never moved the regular announcement. */
+	assert_int_equal(sched_next(&s), regular);
+}
+
+static void test_rate_limit_exact(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now, t;
+	struct ev e;
+
+	(void)state;
+	sched_params_default(&p);
+	bring_to_steady(&p, &s, &now);
+	t = now + 4000;
+	sched_solicited(&p, &s, t, 0);
+	assert_int_equal(sched_next(&s), t);
+	now = t;
+	assert_true(step(&p, &s, &now, t, 0, &e));
+	assert_int_equal(e.what, A);
+	/* Next SOLICIT 10 ms later, no random delay: held to the gap. */
+	sched_solicited(&p, &s, t + 10, 0);
+	assert_int_equal(sched_next(&s), t + 1000);
+	now = t + 10;
+	assert_true(step(&p, &s, &now, UINT64_MAX - 1, 0, &e));
+	assert_int_equal(e.t, t + 1000);
+	assert_int_equal(e.what, A);
+	/* After the gap has passed, the random delay alone applies. */
+	sched_solicited(&p, &s, t + 3000, 100);
+	assert_true(sched_next(&s) >= t + 3000 && sched_next(&s) <= t + 3250);
+}
+
+static void test_solicit_during_burst(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now, first;
+	struct ev ev[8];
+	uint32_t r;
+
+	(void)state;
+	sched_params_default(&p);
+
+	/* Before the first announcement (due within 50 ms): nothing extra,
+	 * whatever the random number. */
+	for (r = 0; r < 300; r += 7) {
+		memset(&s, 0, sizeof(s));
+		sched_start(&p, &s, T0, 50);
+		sched_solicited(&p, &s, T0, r);
+		assert_int_equal(sched_next(&s), T0 + 50);
+	}
+	now = T0;
+	assert_int_equal(run(&p, &s, &now, T0 + 1100, 0, ev, 8), 3);
+	assert_int_equal(ev[0].t, T0 + 50);
+	assert_int_equal(ev[0].what, A | S);
+	assert_int_equal(ev[1].t, T0 + 550);
+	assert_int_equal(ev[1].what, A | S);
+	assert_int_equal(ev[2].t, T0 + 1050);
+	assert_int_equal(ev[2].what, A);
+
+	/* 300 ms after the first, the second is 200 ms away: nothing extra. */
+	memset(&s, 0, sizeof(s));
+	sched_start(&p, &s, T0, 0);
+	now = T0;
+	assert_int_equal(run(&p, &s, &now, T0, 0, ev, 8), 1);
+	first = ev[0].t;
+	assert_int_equal(first, T0);
+	sched_solicited(&p, &s, first + 300, 0);
+	sched_solicited(&p, &s, first + 300, 250);
+	assert_int_equal(sched_next(&s), first + 500);
+	/* 250 ms exactly before the third: still nothing extra. */
+	now = first + 300;
+	assert_int_equal(run(&p, &s, &now, first + 500, 0, ev, 8), 1);
+	assert_int_equal(ev[0].what, A | S);
+	sched_solicited(&p, &s, first + 750, 0);
+	assert_int_equal(sched_next(&s), first + 1000);
+	now = first + 750;
+	assert_int_equal(run(&p, &s, &now, first + 20000, 0, ev, 8), 1);
+	assert_int_equal(ev[0].t, first + 1000);
+	assert_int_equal(ev[0].what, A);
+
+	/* 100 ms after the first, the second is 400 ms away: an answer is
+	 * scheduled within the window (and the burst is unchanged). */
+	memset(&s, 0, sizeof(s));
+	sched_start(&p, &s, T0, 0);
+	now = T0;
+	assert_int_equal(run(&p, &s, &now, T0, 0, ev, 8), 1);
+	sched_solicited(&p, &s, T0 + 100, 100);
+	assert_true(sched_next(&s) >= T0 + 100 && sched_next(&s) <= T0 + 350);
+	now = T0 + 100;
+	assert_int_equal(run(&p, &s, &now, T0 + 1000, 0, ev, 8), 3);
+	assert_true(ev[0].t >= T0 + 100 && ev[0].t <= T0 + 350);
+	assert_int_equal(ev[0].what, A);
+	assert_int_equal(ev[1].t, T0 + 500);
+	assert_int_equal(ev[1].what, A | S);
+	assert_int_equal(ev[2].t, T0 + 1000);
+	assert_int_equal(ev[2].what, A);
+}
+
+static void test_announcement_cancels_answer(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now, regular, t;
+	struct ev ev[8];
+
+	(void)state;
+	sched_params_default(&p);
+	bring_to_steady(&p, &s, &now);
+	regular = sched_next(&s);
+	/* Answer would be due 150 ms after the regular announcement. */
+	t = regular - 100;
+	sched_solicited(&p, &s, t, 250);
+	assert_int_equal(sched_next(&s), regular);
+	now = t;
+	assert_int_equal(run(&p, &s, &now, regular + 26000, 0, ev, 8), 1);
+	assert_int_equal(ev[0].t, regular);
+	assert_int_equal(ev[0].what, A);
+	assert_true(sched_next(&s) >= regular + 27000);
+
+	/* Same with an announce_now. */
+	t = now + 2000;
+	sched_solicited(&p, &s, t, 250);
+	assert_true(sched_next(&s) > t);
+	sched_announce_now(&s, t);
+	assert_int_equal(sched_next(&s), t);
+	now = t;
+	assert_int_equal(run(&p, &s, &now, t + 26000, 0, ev, 8), 1);
+	assert_int_equal(ev[0].t, t);
+	assert_int_equal(ev[0].what, A);
+}
+
+static void test_solicited_stopped(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now;
+
+	(void)state;
+	sched_params_default(&p);
+	memset(&s, 0, sizeof(s));
+	sched_solicited(&p, &s, T0, 100);
+	assert_int_equal(sched_next(&s), UINT64_MAX);
+	assert_int_equal(sched_due(&p, &s, T0 + 100, 0), 0);
+	assert_int_equal(sched_due(&p, &s, T0 + 5000, 0), 0);
+
+	bring_to_steady(&p, &s, &now);
+	sched_stop(&s);
+	sched_solicited(&p, &s, now + 10, 0);
+	assert_int_equal(sched_next(&s), UINT64_MAX);
+	assert_int_equal(sched_due(&p, &s, now + 10, 0), 0);
+	assert_int_equal(sched_due(&p, &s, now + 2000, 0), 0);
+}
+
+static void test_announce_now(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now, t;
+	struct ev e;
+
+	(void)state;
+	sched_params_default(&p);
+	bring_to_steady(&p, &s, &now);
+	t = now + 7000;
+	assert_true(sched_next(&s) > t);
+	sched_announce_now(&s, t);
+	assert_int_equal(sched_next(&s), t);
+	now = t;
+	assert_true(step(&p, &s, &now, t, 0, &e));
+	assert_int_equal(e.t, t);
+	assert_int_equal(e.what, A);
+	/* Then a regular period follows. */
+	assert_true(step(&p, &s, &now, UINT64_MAX - 1, 0, &e));
+	assert_int_equal(e.what, A);
+	assert_true(e.t - t >= 27000 && e.t - t <= 33000);
+
+	/* On a stopped interface it does nothing. */
+	sched_stop(&s);
+	sched_announce_now(&s, now + 5);
+	assert_int_equal(sched_next(&s), UINT64_MAX);
+	assert_int_equal(sched_due(&p, &s, now + 5, 0), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_burst_then_steady),
+		cmocka_unit_test(test_start_delay_bounds),
+		cmocka_unit_test(test_jitter_spread),
+		cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_solicited_window),
+		cmocka_unit_test(test_solicited_spread),
+		cmocka_unit_test(test_second_solicit_does_not_move),
+		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_rate_limit_exact),
+		cmocka_unit_test(test_solicit_during_burst),
+		cmocka_unit_test(test_announcement_cancels_answer),
+		cmocka_unit_test(test_solicited_stopped),
+		cmocka_unit_test(test_announce_now),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

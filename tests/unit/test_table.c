@@ -1,0 +1,607 @@
+/* Unit tests for src/table.c: the neighbour table. Time is passed in (ms). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "table.h"
+
+#define T0 1000000u	/* an arbitrary start time, ms */
+
+/* fe80::N (with a distinguishing second octet pair from hi). */
+static struct in6_addr ll(uint8_t hi, uint8_t lo)
+{
+	struct in6_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.s6_addr[0] = 0xfe;
+	a.s6_addr[1] = 0x80;
+	a.s6_addr[14] = hi;
+	a.s6_addr[15] = lo;
+	return a;
+}
+
+static enum table_result upd(struct table *t, const char *name, unsigned int ifindex,
+			     const struct in6_addr *addrs, size_t naddrs,
+			     uint32_t lifetime_s, uint64_t now)
+{
+	return table_update(t, name, strlen(name), ifindex, addrs, naddrs, lifetime_s, now);
+}
+
+/* Collects what a callback saw. */
+struct seen {
+	size_t n;
+	struct table_entry e[16];
+};
+
+static void collect(const struct table_entry *e, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_true(s->n < 16);
+	s->e[s->n++] = *e;
+}
+
+static const struct table_entry *seen_find(const struct seen *s, const char *name,
+					   unsigned int ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->e[i].ifindex == ifindex && strcmp(s->e[i].name, name) == 0)
+			return &s->e[i];
+	return NULL;
+}
+
+static const struct table_entry *find_one(const struct table *t, const char *name,
+					  unsigned int ifindex, uint64_t now,
+					  struct seen *s)
+{
+	memset(s, 0, sizeof(*s));
+	table_lookup(t, name, strlen(name), now, collect, s);
+	return seen_find(s, name, ifindex);
+}
+
+static void test_new_null(void **state)
+{
+	struct table *t;
+
+	(void)state;
+	assert_null(table_new(0));
+	t = table_new(4);
+	assert_non_null(t);
+	assert_int_equal(table_capacity(t), 4);
+	assert_int_equal(table_size(t), 0);
+	assert_int_equal(table_next_expiry(t), UINT64_MAX);
+	table_free(t);
+	table_free(NULL);
+}
+
+static void test_insert(void **state)
+{
+	struct table *t = table_new(8);
+	struct in6_addr a[2] = { ll(1, 1), ll(1, 2) };
+	struct seen s;
+	const struct table_entry *e;
+
+	(void)state;
+	assert_int_equal(upd(t, "h1", 2, a, 2, 120, T0), TABLE_NEW);
+	assert_int_equal(table_size(t), 1);
+	e = find_one(t, "h1", 2, T0, &s);
+	assert_int_equal(s.n, 1);
+	assert_non_null(e);
+	assert_string_equal(e->name, "h1");
+	assert_int_equal(e->name_len, 2);
+	assert_int_equal(e->naddrs, 2);
+	assert_memory_equal(e->addrs, a, sizeof(a));
+	assert_int_equal(e->expires, T0 + 120000);
+	assert_int_equal(e->first_seen, T0);
+	assert_int_equal(e->last_seen, T0);
+	assert_int_equal(table_next_expiry(t), T0 + 120000);
+	/* Not found under another name or interface. */
+	assert_int_equal(table_lookup(t, "h2", 2, T0, collect, &s), 0);
+	assert_int_equal(table_remove(t, "h1", 2, 3), 0);
+	assert_int_equal(table_size(t), 1);
+	table_free(t);
+}
+
+static void test_refresh(void **state)
+{
+	struct table *t = table_new(8);
+	struct in6_addr a[2] = { ll(1, 1), ll(1, 2) };
+	struct in6_addr b[2] = { ll(1, 1), ll(1, 2) };
+	struct seen s;
+	const struct table_entry *e;
+
+	(void)state;
+	assert_int_equal(upd(t, "h1", 2, a, 2, 120, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "h1", 2, b, 2, 120, T0 + 30000), TABLE_REFRESH);
+	assert_int_equal(table_size(t), 1);
+	e = find_one(t, "h1", 2, T0 + 30000, &s);
+	assert_non_null(e);
+	assert_int_equal(e->expires, T0 + 150000);
+	assert_int_equal(e->first_seen, T0);
+	assert_int_equal(e->last_seen, T0 + 30000);
+	assert_int_equal(table_next_expiry(t), T0 + 150000);
+	/* Still live after the first expiry would have passed. */
+	assert_int_equal(table_lookup(t, "h1", 2, T0 + 120000, NULL, NULL), 1);
+	assert_int_equal(table_expire(t, T0 + 120000, NULL, NULL), 0);
+	/* A shorter lifetime moves expiry earlier too. */
+	assert_int_equal(upd(t, "h1", 2, a, 2, 10, T0 + 40000), TABLE_REFRESH);
+	assert_int_equal(table_next_expiry(t), T0 + 50000);
+	table_free(t);
+}
+
+static void test_changed(void **state)
+{
+	struct table *t = table_new(8);
+	struct in6_addr a[3] = { ll(1, 1), ll(1, 2), ll(1, 3) };
+	struct in6_addr b[2] = { ll(2, 1), ll(1, 2) };
+	struct in6_addr c[1] = { ll(3, 3) };
+	struct in6_addr reorder[3] = { ll(1, 3), ll(1, 2), ll(1, 1) };
+	struct seen s;
+	const struct table_entry *e;
+
+	(void)state;
+	assert_int_equal(upd(t, "h1", 2, a, 3, 120, T0), TABLE_NEW);
+	/* Shrink and change. */
+	assert_int_equal(upd(t, "h1", 2, b, 2, 120, T0 + 1000), TABLE_CHANGED);
+	assert_int_equal(table_size(t), 1);
+	e = find_one(t, "h1", 2, T0 + 1000, &s);
+	assert_non_null(e);
+	assert_int_equal(e->naddrs, 2);
+	assert_memory_equal(e->addrs, b, sizeof(b));
+	assert_int_equal(e->expires, T0 + 121000);
+	assert_int_equal(e->first_seen, T0);
+	/* The dropped addresses are no longer found. */
+	assert_null(table_reverse(t, &a[0], 0, T0 + 1000));
+	assert_null(table_reverse(t, &a[2], 0, T0 + 1000));
+	assert_non_null(table_reverse(t, &b[0], 0, T0 + 1000));
+	assert_non_null(table_reverse(t, &b[1], 0, T0 + 1000));
+
+	/* Shrink to a prefix of the old set: still a change. */
+	assert_int_equal(upd(t, "h1", 2, b, 1, 120, T0 + 2000), TABLE_CHANGED);
+	e = find_one(t, "h1", 2, T0 + 2000, &s);
+	assert_int_equal(e->naddrs, 1);
+	assert_memory_equal(&e->addrs[0], &b[0], sizeof(b[0]));
+	assert_null(table_reverse(t, &b[1], 0, T0 + 2000));
+
+	/* Same count, different address. */
+	assert_int_equal(upd(t, "h1", 2, c, 1, 120, T0 + 3000), TABLE_CHANGED);
+	e = find_one(t, "h1", 2, T0 + 3000, &s);
+	assert_int_equal(e->naddrs, 1);
+	assert_memory_equal(&e->addrs[0], &c[0], sizeof(c[0]));
+	assert_null(table_reverse(t, &b[0], 0, T0 + 3000));
+
+	/* Grow. */
+	assert_int_equal(upd(t, "h1", 2, a, 3, 120, T0 + 4000), TABLE_CHANGED);
+	e = find_one(t, "h1", 2, T0 + 4000, &s);
+	assert_int_equal(e->naddrs, 3);
+	assert_memory_equal(e->addrs, a, sizeof(a));
+	assert_null(table_reverse(t, &c[0], 0, T0 + 4000));
+
+	/* Same set, other order: reported as changed, stored as announced. */
+	assert_int_equal(upd(t, "h1", 2, reorder, 3, 120, T0 + 5000), TABLE_CHANGED);
+	e = find_one(t, "h1", 2, T0 + 5000, &s);
+	assert_memory_equal(e->addrs, reorder, sizeof(reorder));
+	assert_int_equal(table_size(t), 1);
+	table_free(t);
+}
+
+static void test_case_insensitive(void **state)
+{
+	struct table *t = table_new(8);
+	struct in6_addr a[1] = { ll(1, 1) };
+	struct seen s;
+
+	(void)state;
+	assert_int_equal(upd(t, "Host-A", 2, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "HOST-a", 2, a, 1, 120, T0 + 1000), TABLE_REFRESH);
+	assert_int_equal(table_size(t), 1);
+	/* Looked up in any case; shown as last announced. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(table_lookup(t, "host-A", 6, T0 + 1000, collect, &s), 1);
+	assert_string_equal(s.e[0].name, "HOST-a");
+	assert_int_equal(s.e[0].name_len, 6);
+	/* Removed in any case. */
+	assert_int_equal(table_remove(t, "hOsT-A", 6, 2), 1);
+	assert_int_equal(table_size(t), 0);
+	assert_null(find_one(t, "HOST-a", 2, T0 + 1000, &s));
+	assert_int_equal(s.n, 0);
+	table_free(t);
+}
+
+static void test_two_interfaces(void **state)
+{
+	struct table *t = table_new(8);
+	struct in6_addr a[1] = { ll(1, 1) };
+	struct in6_addr b[2] = { ll(2, 1), ll(2, 2) };
+	struct seen s;
+	const struct table_entry *e2, *e3;
+
+	(void)state;
+	assert_int_equal(upd(t, "h1", 2, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "H1", 3, b, 2, 60, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "other", 2, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(table_size(t), 3);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(table_lookup(t, "h1", 2, T0, collect, &s), 2);
+	assert_int_equal(s.n, 2);
+	e2 = seen_find(&s, "h1", 2);
+	e3 = seen_find(&s, "H1", 3);
+	assert_non_null(e2);
+	assert_non_null(e3);
+	assert_int_equal(e2->naddrs, 1);
+	assert_memory_equal(e2->addrs, a, sizeof(a));
+	assert_int_equal(e3->naddrs, 2);
+	assert_memory_equal(e3->addrs, b, sizeof(b));
+	/* A lookup without a callback still counts. */
+	assert_int_equal(table_lookup(t, "h1", 2, T0, NULL, NULL), 2);
+	/* One expires first: the other remains. */
+	assert_int_equal(table_lookup(t, "h1", 2, T0 + 60000, NULL, NULL), 1);
+	/* Removing one interface leaves the other. */
+	assert_int_equal(table_remove(t, "h1", 2, 3), 1);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(table_lookup(t, "h1", 2, T0, collect, &s), 1);
+	assert_int_equal(s.e[0].ifindex, 2);
+	assert_int_equal(table_remove(t, "h1", 2, 3), 0);
+	table_free(t);
+}
+
+struct expired {
+	size_t n;
+	char names[8][WIRE_NAME_MAX + 1];
+	uint64_t expires[8];
+	unsigned int ifindex[8];
+};
+
+static void on_expire(const struct table_entry *e, void *arg)
+{
+	struct expired *x = arg;
+
+	assert_true(x->n < 8);
+	strcpy(x->names[x->n], e->name);
+	x->expires[x->n] = e->expires;
+	x->ifindex[x->n] = e->ifindex;
+	x->n++;
+}
+
+static void test_expiry(void **state)
+{
+	struct table *t = table_new(8);
+	struct in6_addr a[1] = { ll(1, 1) };
+	struct in6_addr b[1] = { ll(1, 2) };
+	struct in6_addr c[1] = { ll(1, 3) };
+	struct expired x;
+	struct seen s;
+	uint64_t exp_a = T0 + 10000, exp_b = T0 + 20000, exp_c = T0 + 30000;
+
+	(void)state;
+	assert_int_equal(upd(t, "c", 4, c, 1, 30, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "a", 2, a, 1, 10, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "b", 3, b, 1, 20, T0), TABLE_NEW);
+	assert_int_equal(table_next_expiry(t), exp_a);
+
+	/* Live at expires - 1 everywhere. */
+	assert_int_equal(table_lookup(t, "a", 1, exp_a - 1, NULL, NULL), 1);
+	assert_non_null(table_reverse(t, &a[0], 0, exp_a - 1));
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(table_foreach(t, exp_a - 1, collect, &s), 3);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(table_expire(t, exp_a - 1, on_expire, &x), 0);
+	assert_int_equal(x.n, 0);
+	assert_int_equal(table_size(t), 3);
+
+	/* Gone at expires, even before the sweep. */
+	assert_int_equal(table_lookup(t, "a", 1, exp_a, NULL, NULL), 0);
+	assert_null(table_reverse(t, &a[0], 0, exp_a));
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(table_foreach(t, exp_a, collect, &s), 2);
+	assert_null(seen_find(&s, "a", 2));
+
+	/* The sweep calls back once, with that entry. */
+	assert_int_equal(table_expire(t, exp_a, on_expire, &x), 1);
+	assert_int_equal(x.n, 1);
+	assert_string_equal(x.names[0], "a");
+	assert_int_equal(x.ifindex[0], 2);
+	assert_int_equal(x.expires[0], exp_a);
+	assert_int_equal(table_size(t), 2);
+	assert_int_equal(table_next_expiry(t), exp_b);
+	/* Nothing more to sweep at the same time. */
+	assert_int_equal(table_expire(t, exp_a, on_expire, &x), 0);
+	assert_int_equal(x.n, 1);
+
+	/* Sweeping late removes both remaining, each once. */
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(table_expire(t, exp_c + 5000, on_expire, &x), 2);
+	assert_int_equal(x.n, 2);
+	assert_true((strcmp(x.names[0], "b") == 0 && strcmp(x.names[1], "c") == 0) ||
+		    (strcmp(x.names[0], "c") == 0 && strcmp(x.names[1], "b") == 0));
+	if (strcmp(x.names[0], "b") == 0) {
+		assert_int_equal(x.ifindex[0], 3);
+		assert_int_equal(x.expires[1], exp_c);
+	} else {
+		assert_int_equal(x.ifindex[0], 4);
+		assert_int_equal(x.expires[1], exp_b);
+	}
+	assert_int_equal(table_size(t), 0);
+	assert_int_equal(table_next_expiry(t), UINT64_MAX);
+
+	/* A NULL callback is allowed. */
+	assert_int_equal(upd(t, "a", 2, a, 1, 1, T0), TABLE_NEW);
+	assert_int_equal(table_expire(t, T0 + 1000, NULL, NULL), 1);
+	assert_int_equal(table_size(t), 0);
+	table_free(t);
+}
+
+static void test_expired_then_reannounced(void **state)
+{
+	struct table *t = table_new(4);
+	struct in6_addr a[1] = { ll(1, 1) };
+	struct seen s;
+	const struct table_entry *e;
+
+	(void)state;
+	assert_int_equal(upd(t, "h1", 2, a, 1, 10, T0), TABLE_NEW);
+	/* Expired but not swept: announcing again is new, not a refresh. */
+	assert_int_equal(upd(t, "h1", 2, a, 1, 10, T0 + 10000), TABLE_NEW);
+	assert_int_equal(table_size(t), 1);
+	e = find_one(t, "h1", 2, T0 + 10000, &s);
+	assert_non_null(e);
+	assert_int_equal(e->first_seen, T0 + 10000);
+	assert_int_equal(e->expires, T0 + 20000);
+	table_free(t);
+}
+
+static void test_capacity(void **state)
+{
+	struct table *t = table_new(4);
+	struct in6_addr a[1] = { ll(1, 1) };
+	struct in6_addr b[2] = { ll(2, 1), ll(2, 2) };
+	struct seen s;
+	const struct table_entry *e;
+
+	(void)state;
+	assert_int_equal(upd(t, "n1", 2, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "n2", 2, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "n3", 2, a, 1, 10, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "n1", 3, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(table_size(t), 4);
+
+	/* A fifth key does not fit and changes nothing. */
+	assert_int_equal(upd(t, "n5", 2, b, 2, 120, T0 + 1000), TABLE_FULL);
+	assert_int_equal(upd(t, "n1", 4, b, 2, 120, T0 + 1000), TABLE_FULL);
+	assert_int_equal(table_size(t), 4);
+	assert_int_equal(table_lookup(t, "n5", 2, T0 + 1000, NULL, NULL), 0);
+	assert_null(table_reverse(t, &b[0], 0, T0 + 1000));
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(table_foreach(t, T0 + 1000, collect, &s), 4);
+	assert_non_null(seen_find(&s, "n1", 2));
+	assert_non_null(seen_find(&s, "n2", 2));
+	assert_non_null(seen_find(&s, "n3", 2));
+	assert_non_null(seen_find(&s, "n1", 3));
+	e = seen_find(&s, "n2", 2);
+	assert_int_equal(e->expires, T0 + 120000);
+	assert_memory_equal(e->addrs, a, sizeof(a));
+
+	/* Existing keys still refresh and change when full. */
+	assert_int_equal(upd(t, "n2", 2, a, 1, 120, T0 + 2000), TABLE_REFRESH);
+	assert_int_equal(upd(t, "n1", 3, b, 2, 120, T0 + 2000), TABLE_CHANGED);
+	assert_int_equal(table_size(t), 4);
+
+	/* Once n3 has expired (unswept), its slot is free for a new key. */
+	assert_int_equal(upd(t, "n5", 2, b, 2, 120, T0 + 10000 - 1), TABLE_FULL);
+	assert_int_equal(upd(t, "n5", 2, b, 2, 120, T0 + 10000), TABLE_NEW);
+	assert_int_equal(table_size(t), 4);
+	assert_int_equal(table_lookup(t, "n3", 2, T0 + 10000, NULL, NULL), 0);
+	assert_int_equal(table_lookup(t, "n5", 2, T0 + 10000, NULL, NULL), 1);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(table_foreach(t, T0 + 10000, collect, &s), 4);
+	assert_non_null(seen_find(&s, "n1", 2));
+	assert_non_null(seen_find(&s, "n2", 2));
+	assert_non_null(seen_find(&s, "n1", 3));
+	assert_non_null(seen_find(&s, "n5", 2));
+	/* Still full. */
+	assert_int_equal(upd(t, "n6", 2, a, 1, 120, T0 + 10000), TABLE_FULL);
+
+	/* A removal frees room too. */
+	assert_int_equal(table_remove(t, "n2", 2, 2), 1);
+	assert_int_equal(upd(t, "n6", 2, a, 1, 120, T0 + 10000), TABLE_NEW);
+	assert_int_equal(table_size(t), 4);
+	table_free(t);
+}
+
+static void test_remove(void **state)
+{
+	struct table *t = table_new(8);
+	struct in6_addr a[1] = { ll(1, 1) };
+	struct seen s;
+
+	(void)state;
+	assert_int_equal(upd(t, "a", 2, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "b", 2, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "c", 2, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "a", 3, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "d", 3, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "e", 5, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(table_size(t), 6);
+
+	assert_int_equal(table_remove(t, "a", 1, 2), 1);
+	assert_int_equal(table_remove(t, "a", 1, 2), 0);
+	assert_int_equal(table_remove(t, "zz", 2, 2), 0);
+	assert_int_equal(table_size(t), 5);
+	assert_int_equal(table_lookup(t, "a", 1, T0, NULL, NULL), 1);
+
+	assert_int_equal(table_remove_ifindex(t, 2), 2);
+	assert_int_equal(table_size(t), 3);
+	assert_int_equal(table_remove_ifindex(t, 2), 0);
+	assert_int_equal(table_remove_ifindex(t, 9), 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(table_foreach(t, T0, collect, &s), 3);
+	assert_non_null(seen_find(&s, "a", 3));
+	assert_non_null(seen_find(&s, "d", 3));
+	assert_non_null(seen_find(&s, "e", 5));
+
+	assert_int_equal(table_remove_ifindex(t, 3), 2);
+	assert_int_equal(table_size(t), 1);
+	assert_int_equal(table_remove(t, "E", 1, 5), 1);
+	assert_int_equal(table_size(t), 0);
+	assert_int_equal(table_next_expiry(t), UINT64_MAX);
+	table_free(t);
+}
+
+static void test_reverse(void **state)
+{
+	struct table *t = table_new(8);
+	struct in6_addr a[2] = { ll(1, 1), ll(1, 2) };
+	struct in6_addr b[1] = { ll(2, 1) };
+	struct in6_addr shared[1] = { ll(1, 2) };
+	struct in6_addr none = ll(9, 9);
+	const struct table_entry *e;
+
+	(void)state;
+	assert_int_equal(upd(t, "ha", 2, a, 2, 120, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "hb", 3, b, 1, 60, T0), TABLE_NEW);
+	/* The same address on another link (link-local addresses are per link). */
+	assert_int_equal(upd(t, "hc", 4, shared, 1, 120, T0), TABLE_NEW);
+
+	e = table_reverse(t, &a[0], 0, T0);
+	assert_non_null(e);
+	assert_string_equal(e->name, "ha");
+	assert_int_equal(e->ifindex, 2);
+	e = table_reverse(t, &b[0], 0, T0);
+	assert_non_null(e);
+	assert_string_equal(e->name, "hb");
+	assert_null(table_reverse(t, &none, 0, T0));
+
+	/* Interface filter. */
+	e = table_reverse(t, &a[0], 2, T0);
+	assert_non_null(e);
+	assert_string_equal(e->name, "ha");
+	assert_null(table_reverse(t, &a[0], 3, T0));
+	e = table_reverse(t, &shared[0], 4, T0);
+	assert_non_null(e);
+	assert_string_equal(e->name, "hc");
+	e = table_reverse(t, &shared[0], 2, T0);
+	assert_non_null(e);
+	assert_string_equal(e->name, "ha");
+	e = table_reverse(t, &shared[0], 0, T0);
+	assert_non_null(e);
+	assert_true(strcmp(e->name, "ha") == 0 || strcmp(e->name, "hc") == 0);
+
+	/* Expired: not found, by address or by address and interface. */
+	assert_non_null(table_reverse(t, &b[0], 3, T0 + 60000 - 1));
+	assert_null(table_reverse(t, &b[0], 0, T0 + 60000));
+	assert_null(table_reverse(t, &b[0], 3, T0 + 60000));
+	assert_non_null(table_reverse(t, &a[1], 0, T0 + 60000));
+	table_free(t);
+}
+
+static void count_cb(const struct table_entry *e, void *arg)
+{
+	size_t *n = arg;
+
+	assert_non_null(e);
+	(*n)++;
+}
+
+static void test_foreach(void **state)
+{
+	struct table *t = table_new(8);
+	struct in6_addr a[1] = { ll(1, 1) };
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(table_foreach(t, T0, count_cb, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(upd(t, "a", 2, a, 1, 10, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "b", 2, a, 1, 20, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "a", 3, a, 1, 30, T0), TABLE_NEW);
+	assert_int_equal(table_foreach(t, T0, count_cb, &n), 3);
+	assert_int_equal(n, 3);
+	n = 0;
+	assert_int_equal(table_foreach(t, T0 + 10000, count_cb, &n), 2);
+	assert_int_equal(n, 2);
+	n = 0;
+	assert_int_equal(table_foreach(t, T0 + 20000, count_cb, &n), 1);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(table_foreach(t, T0 + 30000, count_cb, &n), 0);
+	assert_int_equal(n, 0);
+	/* foreach does not remove anything. */
+	assert_int_equal(table_size(t), 3);
+	table_free(t);
+}
+
+static void test_invalid(void **state)
+{
+	struct table *t = table_new(4);
+	struct in6_addr a[9];
+	char long_name[65];
+	struct seen s;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 9; i++)
+		a[i] = ll(1, (uint8_t)i);
+	memset(long_name, 'x', 64);
+	long_name[64] = '\0';
+
+	assert_int_equal(upd(t, "h1", 2, a, 0, 120, T0), TABLE_INVALID);
+	assert_int_equal(upd(t, "h1", 2, a, 9, 120, T0), TABLE_INVALID);
+	assert_int_equal(upd(t, "bad_name", 2, a, 1, 120, T0), TABLE_INVALID);
+	assert_int_equal(upd(t, "-h1", 2, a, 1, 120, T0), TABLE_INVALID);
+	assert_int_equal(upd(t, long_name, 2, a, 1, 120, T0), TABLE_INVALID);
+	assert_int_equal(table_update(t, "h1", 0, 2, a, 1, 120, T0), TABLE_INVALID);
+	assert_int_equal(upd(t, "h1", 0, a, 1, 120, T0), TABLE_INVALID);
+	assert_int_equal(upd(t, "h1", 2, a, 1, 0, T0), TABLE_INVALID);
+	assert_int_equal(table_size(t), 0);
+	assert_int_equal(table_lookup(t, "h1", 2, T0, NULL, NULL), 0);
+
+	/* 8 addresses and a 63-octet name are fine. */
+	long_name[63] = '\0';
+	assert_int_equal(upd(t, long_name, 2, a, 8, 120, T0), TABLE_NEW);
+	assert_int_equal(table_size(t), 1);
+
+	/* Invalid input does not disturb an existing entry. */
+	assert_int_equal(upd(t, "h1", 2, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "h1", 2, a, 9, 120, T0 + 1), TABLE_INVALID);
+	assert_int_equal(upd(t, "h1", 2, a, 1, 0, T0 + 1), TABLE_INVALID);
+	assert_int_equal(upd(t, "h1", 2, a, 0, 120, T0 + 1), TABLE_INVALID);
+	assert_int_equal(table_size(t), 2);
+	assert_int_equal(table_next_expiry(t), T0 + 120000);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(table_lookup(t, "h1", 2, T0 + 1, collect, &s), 1);
+	assert_int_equal(s.e[0].naddrs, 1);
+	assert_int_equal(s.e[0].expires, T0 + 120000);
+	assert_int_equal(s.e[0].last_seen, T0);
+	assert_int_equal(table_lookup(t, long_name, 63, T0 + 1, collect, &s), 1);
+	assert_int_equal(s.e[1].naddrs, 8);
+	assert_memory_equal(s.e[1].addrs, a, 8 * sizeof(a[0]));
+	assert_string_equal(s.e[1].name, long_name);
+	table_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_new_null),
+		cmocka_unit_test(test_insert),
+		cmocka_unit_test(test_refresh),
+		cmocka_unit_test(test_changed),
+		cmocka_unit_test(test_case_insensitive),
+		cmocka_unit_test(test_two_interfaces),
+		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_expired_then_reannounced),
+		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_remove),
+		cmocka_unit_test(test_reverse),
+		cmocka_unit_test(test_foreach),
+		cmocka_unit_test(test_invalid),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
