@@ -10,7 +10,8 @@
 
 #include "wire.h"
 
-/* Usable: up, multicast-capable, not loopback, with at least one fe80::/10
+/* Usable: up, multicast-capable, not loopback, not a bridge or bond port
+ * (its master takes its traffic), with at least one fe80::/10
  * address that is neither tentative (DAD running) nor DAD-failed. */
 struct iface_info {
 	unsigned int ifindex;
