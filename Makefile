@@ -80,9 +80,11 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(UNIT_LIB)
 
 # Small test programs used by the namespace tests.
 $(BUILD)/tests/gai: $(BUILD)/tools/gai.o
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -o $@
 
 $(BUILD)/tests/hangd: $(BUILD)/tools/hangd.o
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -o $@
 
 # Install what a fresh Debian 12 lacks. Needs root (apt-get).

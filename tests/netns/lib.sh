@@ -1,0 +1,150 @@
+# lib.sh: shared helpers for the namespace tests; source it first.
+# shellcheck shell=bash
+# Each test builds its own lab (prefix $LAB, set by tests/check.sh or made up
+# here), asserts real outcomes, and always tears the lab down on exit.
+# All waits are bounded polls: hang guards, not speed assertions.
+set -eu
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=$ROOT/build
+LABSH=$ROOT/netns-scripts/lab.sh
+TEST_NAME=$(basename "$0" .sh)
+export LAB=${LAB:-t$$}
+export LAB_QUIET=1
+STATE=$BUILD/lab/$LAB
+# How long a neighbour may take to appear (daemons announce on start-up).
+LEARN_WAIT_S=${LEARN_WAIT_S:-10}
+BG_PIDS=""
+
+say() { echo "[$TEST_NAME] $*"; }
+fail() { echo "[$TEST_NAME] FAIL: $*" >&2; exit 1; }
+
+cleanup() {
+	local rc=$? pid
+	trap - EXIT INT TERM HUP
+	for pid in $BG_PIDS; do
+		kill -s TERM "$pid" 2>/dev/null || true
+	done
+	if [ -n "${KEEP_LAB:-}" ]; then
+		echo "[$TEST_NAME] KEEP_LAB set: lab '$LAB' left up" >&2
+	else
+		"$LABSH" down >/dev/null 2>&1 || echo "[$TEST_NAME] lab down failed" >&2
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+lab() { "$LABSH" "$@"; }
+
+# on HOST CMD...: run CMD inside HOST (uninstalled NSS module in use).
+on() { "$LABSH" exec "$@"; }
+
+ctl() { local host=$1; shift; on "$host" "$BUILD/linknamectl" "$@"; }
+
+need_build() {
+	local f
+	for f in linknamed linknamectl libnss_linkname.so.2 tests/gai "$@"; do
+		[ -e "$BUILD/$f" ] || fail "$BUILD/$f is missing (run: make all build/tests/gai build/tests/hangd)"
+	done
+}
+
+# lab_up N [DAEMON ARGS...]: N hosts, daemons started on all of them.
+lab_up() {
+	local n=$1
+	shift
+	need_build
+	lab up "$n"
+	lab start "$@"
+}
+
+# poll SECS CMD...: true as soon as CMD succeeds, false after SECS.
+poll() {
+	local secs=$1 end
+	shift
+	end=$(($(date +%s%N) + secs * 1000000000))
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# poll_rc SECS RC CMD...: true as soon as CMD exits with RC.
+poll_rc() {
+	local secs=$1 want=$2
+	shift 2
+	poll "$secs" rc_is "$want" "$@"
+}
+
+rc_is() {
+	local want=$1 rc=0
+	shift
+	"$@" >/dev/null 2>&1 || rc=$?
+	[ "$rc" -eq "$want" ]
+}
+
+# expect_rc RC CMD...: run CMD once, fail the test unless it exits with RC.
+# Its output is left in $OUT.
+expect_rc() {
+	local want=$1 rc=0
+	shift
+	OUT=$("$@" 2>&1) || rc=$?
+	[ "$rc" -eq "$want" ] ||
+		fail "$*: expected exit $want, got $rc; output:"$'\n'"$OUT"
+}
+
+# ll_addr HOST IFACE: HOST's link-local address on IFACE.
+ll_addr() {
+	ip -n "$LAB-$1" -6 -o addr show dev "$2" scope link |
+		awk '{ sub("/.*", "", $4); print $4; exit }'
+}
+
+# ifindex HOST IFACE
+ifindex() {
+	ip -n "$LAB-$1" -o link show dev "$2" | awk -F: '{ print $1; exit }'
+}
+
+# wait_learns HOST NAME: HOST's daemon knows NAME (bounded).
+wait_learns() {
+	poll_rc "$LEARN_WAIT_S" 0 ctl "$1" resolve "$2" ||
+		fail "$1 did not learn $2 within ${LEARN_WAIT_S}s ($(ctl "$1" list 2>&1 | tr '\n' ' '))"
+}
+
+# bg_start OUTFILE HOST CMD...: run CMD in HOST in the background; sets BG_PID,
+# the pid of CMD itself (lab.sh exec, ip netns exec and env all exec), so
+# signals reach it and `wait` gives its exit status.
+bg_start() {
+	local out=$1
+	shift
+	"$LABSH" exec "$@" >"$out" 2>&1 &
+	BG_PID=$!
+	BG_PIDS="$BG_PIDS $BG_PID"
+}
+
+# wait_ready OUTFILE: a background tool printed "ready".
+wait_ready() {
+	poll 5 grep -qx ready "$1" || fail "no 'ready' in $1: $(cat "$1")"
+}
+
+# True while PID (our child) has not exited (zombies count as exited).
+alive() {
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	st=${st##*) }
+	[ "${st%% *}" != Z ]
+}
+
+# bg_wait PID SECS: reap our child PID within SECS (KILL it after that);
+# sets BG_RC to its exit status.
+bg_wait() {
+	local pid=$1 secs=$2
+	BG_RC=0
+	if ! poll "$secs" eval "! alive $pid"; then
+		kill -s KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		fail "pid $pid still running after ${secs}s, killed it"
+	fi
+	wait "$pid" || BG_RC=$?
+}
+
+pass() { say "ok"; exit 0; }
