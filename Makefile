@@ -20,16 +20,17 @@ LDFLAGS    += -Wl,-z,relro,-z,now
 
 NL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libnl-route-3.0 2>/dev/null)
 NL_LIBS    := $(shell $(PKG_CONFIG) --libs libnl-route-3.0 2>/dev/null)
+SD_LIBS    := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
 CMOCKA_LIBS:= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # Debian packages needed to build and to run the tests and the demo.
 DEB_PKGS   := gcc make pkg-config libnl-3-dev libnl-route-3-dev libcmocka-dev \
-	      iproute2 valgrind
+	      libsystemd-dev iproute2 valgrind
 
-DAEMON_SRC := linknamed.c iface.c socket.c server.c loop.c log.c wire.c name.c table.c sched.c query.c
+DAEMON_SRC := linknamed.c config.c iface.c socket.c server.c loop.c log.c wire.c name.c table.c sched.c query.c
 CTL_SRC    := linknamectl.c client.c query.c wire.c name.c
 NSS_SRC    := nss.c nss_conv.c client.c query.c wire.c name.c
-UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv
+UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config
 
 DAEMON_OBJ := $(addprefix $(BUILD)/obj/,$(DAEMON_SRC:.c=.o))
 CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
@@ -38,7 +39,7 @@ UNIT_BIN   := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd
 
 # Each unit test links its own test file plus the pure modules it tests.
-UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o)
+UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o)
 
 .PHONY: all clean deps check check-unit check-netns demo install uninstall
 
@@ -63,7 +64,7 @@ $(BUILD)/tools/%.o: tests/tools/%.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIE -MMD -MP -c $< -o $@
 
 $(BUILD)/linknamed: $(DAEMON_OBJ)
-	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(NL_LIBS) -o $@
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(NL_LIBS) $(SD_LIBS) -o $@
 
 $(BUILD)/linknamectl: $(CTL_OBJ)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -o $@

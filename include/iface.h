@@ -41,6 +41,9 @@ int iface_fd(const struct iface_tracker *t);
 int iface_process(struct iface_tracker *t);
 /* Current state of one interface (usable or not); 0 if known, -1 if not. */
 int iface_get(const struct iface_tracker *t, unsigned int ifindex, struct iface_info *out);
+/* Calls cb with IFACE_UP for every interface usable now, e.g. when the
+ * caller's choice of interfaces changed. */
+void iface_foreach_usable(const struct iface_tracker *t, iface_cb cb, void *arg);
 /* Stops following; reports nothing. */
 void iface_free(struct iface_tracker *t);
 

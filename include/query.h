@@ -25,12 +25,15 @@ enum query_op {
 	QUERY_RESOLVE = 1,	/* payload: name (1-63 octets) */
 	QUERY_REVERSE = 2,	/* payload: 16-octet address, u32 ifindex (0: any) */
 	QUERY_LIST    = 3,	/* payload: empty */
+	QUERY_STATS   = 4,	/* payload: empty; answer: "key value" lines, count 0 */
+	QUERY_ANNOUNCE = 5,	/* payload: empty; root or the daemon's user only */
 };
 
 enum query_status {
 	QUERY_OK       = 0,
 	QUERY_NOTFOUND = 1,
 	QUERY_BADREQ   = 2,
+	QUERY_DENIED   = 3,	/* the client may not ask this */
 };
 
 #define QUERY_REC_CONFLICT	0x01	/* this name is also ours on that link */

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "query.h"
 
@@ -14,12 +15,16 @@
 
 /* Builds the whole response (header and records) for one request into a
  * malloc'd buffer; returns NULL on allocation failure. */
-typedef uint8_t *(*server_answer_fn)(const struct query_request *req, size_t *len, void *arg);
+typedef uint8_t *(*server_answer_fn)(const struct query_request *req, uid_t client_uid,
+				     size_t *len, void *arg);
 
 struct server;
 
 /* path: "@name" for an abstract socket, else a filesystem path. */
 struct server *server_open(const char *path, int epfd, server_answer_fn fn, void *arg);
+/* The same over a socket already bound and listening (systemd socket
+ * activation); the server takes ownership of fd. */
+struct server *server_open_fd(int fd, int epfd, server_answer_fn fn, void *arg);
 void server_close(struct server *s);
 /* Earliest client deadline, UINT64_MAX if none. */
 uint64_t server_next_deadline(const struct server *s);

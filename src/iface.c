@@ -466,6 +466,15 @@ int iface_get(const struct iface_tracker *t, unsigned int ifindex, struct iface_
 	return 0;
 }
 
+void iface_foreach_usable(const struct iface_tracker *t, iface_cb cb, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < t->cur.n; i++)
+		if (t->cur.v[i].usable)
+			cb(IFACE_UP, &t->cur.v[i].info, arg);
+}
+
 void iface_free(struct iface_tracker *t)
 {
 	if (t == NULL)

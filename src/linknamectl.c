@@ -25,7 +25,9 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  list                 every neighbour known, per interface\n"
 		"  resolve NAME         the addresses of NAME, as ADDRESS%%INTERFACE\n"
-		"  reverse ADDRESS      the name holding a link-local ADDRESS\n\n"
+		"  reverse ADDRESS      the name holding a link-local ADDRESS\n"
+		"  stats                packets, drops by reason, table size, interfaces, uptime\n"
+		"  announce             make linknamed announce now on every link\n\n"
 		"Options:\n"
 		"  -s, --socket PATH    linknamed's query socket (default %s)\n"
 		"  -j, --json           print JSON\n"
@@ -90,6 +92,39 @@ static void print_record(const struct query_record *r, bool json, bool first, bo
 	}
 }
 
+/* Stats arrive as "key value" lines; numbers stay numbers in JSON. */
+static void print_stats(const char *text, size_t len, bool json)
+{
+	const char *p = text, *end = text + len;
+	bool first = true;
+
+	if (json)
+		printf("{");
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *sp = memchr(p, ' ', (size_t)((nl ? nl : end) - p));
+		int klen, vlen;
+		bool number = true;
+
+		if (!nl || !sp)
+			break;
+		klen = (int)(sp - p);
+		vlen = (int)(nl - sp - 1);
+		for (int i = 0; i < vlen; i++)
+			if (sp[1 + i] < '0' || sp[1 + i] > '9')
+				number = false;
+		if (json)
+			printf("%s\n  \"%.*s\": %s%.*s%s", first ? "" : ",", klen, p,
+			       number ? "" : "\"", vlen, sp + 1, number ? "" : "\"");
+		else
+			printf("%-28.*s %.*s\n", klen, p, vlen, sp + 1);
+		first = false;
+		p = nl + 1;
+	}
+	if (json)
+		printf("\n}\n");
+}
+
 static int run(const char *path, const struct query_request *req, bool json, const char *what)
 {
 	struct client_response resp;
@@ -106,10 +141,19 @@ static int run(const char *path, const struct query_request *req, bool json, con
 			err == -ECONNREFUSED || err == -ENOENT ? " (is linknamed running?)" : "");
 		return EXIT_NODAEMON;
 	}
-	if (resp.hdr.status == QUERY_BADREQ) {
-		fprintf(stderr, "linknamectl: linknamed refused the request\n");
+	if (resp.hdr.status == QUERY_BADREQ || resp.hdr.status == QUERY_DENIED) {
+		fprintf(stderr, "linknamectl: linknamed refused the request%s\n",
+			resp.hdr.status == QUERY_DENIED ? " (permission denied: run as root)" : "");
 		client_response_free(&resp);
 		return EXIT_USAGE;
+	}
+	if (req->op == QUERY_STATS || req->op == QUERY_ANNOUNCE) {
+		if (req->op == QUERY_STATS)
+			print_stats((const char *)resp.records, resp.hdr.length, json);
+		else
+			printf("linknamed is announcing now\n");
+		client_response_free(&resp);
+		return EXIT_FOUND;
 	}
 	if (json)
 		printf("[");
@@ -188,6 +232,10 @@ int main(int argc, char **argv)
 		req.op = QUERY_RESOLVE;
 		req.name_len = (uint8_t)strlen(what);
 		memcpy(req.name, what, req.name_len);
+	} else if (!strcmp(cmd, "stats") && optind == argc) {
+		req.op = QUERY_STATS;
+	} else if (!strcmp(cmd, "announce") && optind == argc) {
+		req.op = QUERY_ANNOUNCE;
 	} else if (!strcmp(cmd, "reverse") && optind + 1 == argc) {
 		char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 1], *pct;
 

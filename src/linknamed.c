@@ -4,18 +4,24 @@
  * wire, table and sched, the I/O in socket, iface and server. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fnmatch.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "iface.h"
 #include "log.h"
 #include "loop.h"
@@ -28,7 +34,6 @@
 #include "wire.h"
 
 #define LINKS_MAX	256
-#define PATTERNS_MAX	32
 
 /* Drops decided here, beyond the decoder's own reasons (enum wire_err). */
 enum drop {
@@ -57,12 +62,16 @@ struct link {
 };
 
 static struct {
+	struct config cfg;		/* in force: defaults < file < command line */
+	struct config cli;		/* what the command line set */
+	const char *config_path;
+	bool config_explicit;		/* --config given: the file must exist */
 	char name[NAME_MAX_LEN + 1];
 	uint8_t name_len;
 	uint32_t lifetime;
 	struct sched_params sp;
-	const char *patterns[PATTERNS_MAX];
-	size_t npatterns;
+	uint64_t started;		/* ms */
+	bool ready_sent;
 
 	int epfd;
 	struct loop_watch udp, sig, nl;
@@ -72,6 +81,7 @@ static struct {
 	struct link links[LINKS_MAX];
 	size_t nlinks;
 	bool quit;
+	bool reload;
 
 	uint64_t rx, tx, tx_errors, conflicts;
 	uint64_t drops[DROP_COUNT];
@@ -93,17 +103,6 @@ static struct link *link_find(unsigned int ifindex)
 	return NULL;
 }
 
-static bool link_wanted(const char *ifname)
-{
-	size_t i;
-
-	if (d.npatterns == 0)
-		return true;
-	for (i = 0; i < d.npatterns; i++)
-		if (fnmatch(d.patterns[i], ifname, 0) == 0)
-			return true;
-	return false;
-}
 
 static bool is_own_address(const struct in6_addr *a)
 {
@@ -176,8 +175,13 @@ static void on_iface(enum iface_event ev, const struct iface_info *info, void *a
 	switch (ev) {
 	case IFACE_UP:
 	case IFACE_CHANGED:
-		if (!link_wanted(info->name)) {
-			log_debug("ignoring %s (not in --interface)", info->name);
+		if (!config_iface_wanted(&d.cfg, info->name)) {
+			log_debug("ignoring %s (interfaces/ignore-interfaces)", info->name);
+			return;
+		}
+		if (l && l->info.naddrs == info->naddrs &&
+		    !memcmp(l->info.addrs, info->addrs, info->naddrs * sizeof(info->addrs[0]))) {
+			l->info = *info;	/* a rename, or a re-report */
 			return;
 		}
 		if (l) {
@@ -393,6 +397,9 @@ static void on_signal(struct loop_watch *w, uint32_t events)
 			log_info("signal %u: leaving", si.ssi_signo);
 			d.quit = true;
 			break;
+		case SIGHUP:
+			d.reload = true;
+			break;
 		default:
 			break;
 		}
@@ -408,27 +415,96 @@ struct rbuf {
 	bool oom;
 };
 
-static void rbuf_add(struct rbuf *b, const struct query_record *r)
+static bool rbuf_reserve(struct rbuf *b, size_t need)
 {
-	size_t need = query_record_len(r);
-
 	if (b->oom)
-		return;
+		return false;
 	if (b->len + need > b->cap) {
 		size_t cap = b->cap * 2 > b->len + need ? b->cap * 2 : b->len + need;
 		uint8_t *p = realloc(b->p, cap);
 
 		if (!p) {
 			b->oom = true;
-			return;
+			return false;
 		}
 		b->p = p;
 		b->cap = cap;
 	}
-	if (query_encode_record(r, b->p + b->len, b->cap - b->len) < 0)
+	return true;
+}
+
+static void rbuf_add(struct rbuf *b, const struct query_record *r)
+{
+	size_t need = query_record_len(r);
+
+	if (!rbuf_reserve(b, need) || query_encode_record(r, b->p + b->len, b->cap - b->len) < 0)
 		return;
 	b->len += need;
 	b->count++;
+}
+
+/* Statistics are "key value" lines: easy to read, to grep and to extend. */
+static void rbuf_stat(struct rbuf *b, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void rbuf_stat(struct rbuf *b, const char *key, const char *fmt, ...)
+{
+	char line[160];
+	va_list ap;
+	int n, m;
+
+	n = snprintf(line, sizeof(line), "%s ", key);
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (n < 0 || m < 0 || (size_t)(n + m) + 1 >= sizeof(line))
+		return;
+	line[n + m] = '\n';
+	if (!rbuf_reserve(b, (size_t)(n + m) + 1))
+		return;
+	memcpy(b->p + b->len, line, (size_t)(n + m) + 1);
+	b->len += (size_t)(n + m) + 1;
+}
+
+static void count_conflicts(const struct table_entry *e, void *arg)
+{
+	(void)e;
+	(*(size_t *)arg)++;
+}
+
+static void rbuf_stats(struct rbuf *b)
+{
+	uint64_t dropped = 0;
+	size_t conflicts = 0;
+	int i;
+
+	for (i = 0; i < DROP_COUNT; i++)
+		dropped += d.drops[i];
+	for (i = 1; i < WIRE_ERR_COUNT; i++)
+		dropped += d.wire_drops[i];
+	table_lookup(d.table, d.name, d.name_len, b->now, count_conflicts, &conflicts);
+	rbuf_stat(b, "name", "%s", d.name);
+	rbuf_stat(b, "uptime", "%llu", (unsigned long long)((b->now - d.started) / 1000));
+	rbuf_stat(b, "interfaces", "%zu", d.nlinks);
+	rbuf_stat(b, "neighbours", "%zu", table_size(d.table));
+	rbuf_stat(b, "table-capacity", "%zu", table_capacity(d.table));
+	rbuf_stat(b, "conflicts-now", "%zu", conflicts);
+	rbuf_stat(b, "conflicts-seen", "%llu", (unsigned long long)d.conflicts);
+	rbuf_stat(b, "received", "%llu", (unsigned long long)d.rx);
+	rbuf_stat(b, "sent", "%llu", (unsigned long long)d.tx);
+	rbuf_stat(b, "send-errors", "%llu", (unsigned long long)d.tx_errors);
+	rbuf_stat(b, "dropped", "%llu", (unsigned long long)dropped);
+	for (i = 0; i < DROP_COUNT; i++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "dropped-%s", drop_names[i]);
+		rbuf_stat(b, key, "%llu", (unsigned long long)d.drops[i]);
+	}
+	for (i = 1; i < WIRE_ERR_COUNT; i++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "dropped-%s", wire_errname((enum wire_err)i));
+		rbuf_stat(b, key, "%llu", (unsigned long long)d.wire_drops[i]);
+	}
 }
 
 static void rbuf_add_entry(const struct table_entry *e, void *arg)
@@ -456,7 +532,7 @@ static void rbuf_add_self(struct rbuf *b, const struct link *l)
 	rbuf_add(b, &r);
 }
 
-static uint8_t *answer(const struct query_request *req, size_t *len, void *arg)
+static uint8_t *answer(const struct query_request *req, uid_t uid, size_t *len, void *arg)
 {
 	struct rbuf b = { .now = loop_now_ms() };
 	struct query_response_hdr h = { .status = QUERY_OK };
@@ -492,15 +568,28 @@ static uint8_t *answer(const struct query_request *req, size_t *len, void *arg)
 	case QUERY_LIST:
 		table_foreach(d.table, b.now, rbuf_add_entry, &b);
 		break;
+	case QUERY_STATS:
+		rbuf_stats(&b);
+		break;
+	case QUERY_ANNOUNCE:
+		/* Anyone may look; only root or our own user may make us send. */
+		if (uid != 0 && uid != geteuid()) {
+			h.status = QUERY_DENIED;
+			break;
+		}
+		log_info("announcing now on every link (asked by uid %u)", (unsigned int)uid);
+		for (i = 0; i < d.nlinks; i++)
+			sched_announce_now(&d.links[i].sched, b.now);
+		break;
 	}
 	if (b.oom) {
 		free(b.p);
 		return NULL;
 	}
-	if (req->op != QUERY_LIST && b.count == 0) {
+	if ((req->op == QUERY_RESOLVE || req->op == QUERY_REVERSE) && b.count == 0)
 		h.status = QUERY_NOTFOUND;
+	if (h.status != QUERY_OK)
 		b.len = QUERY_RESP_HDR_LEN;
-	}
 	h.count = b.count;
 	h.length = (uint32_t)(b.len - QUERY_RESP_HDR_LEN);
 	query_encode_response_hdr(&h, b.p);
@@ -549,50 +638,198 @@ static void run_timers(void)
 	server_expire(d.server, now);
 }
 
+/* systemd readiness: the sockets are open and every link has sent its
+ * first announcement, so a unit ordered after us finds us on the wire. */
+static void notify_ready(void)
+{
+	size_t i;
+
+	if (d.ready_sent)
+		return;
+	for (i = 0; i < d.nlinks; i++)
+		if (d.links[i].sched.burst_left == d.sp.burst)
+			return;
+	d.ready_sent = true;
+	sd_notifyf(0, "READY=1\nSTATUS=Announcing %s on %zu interface%s", d.name, d.nlinks,
+		   d.nlinks == 1 ? "" : "s");
+}
+
+/* The name in force: the configured one, else the host name's first label. */
+static int derive_name(const struct config *c, char out[NAME_MAX_LEN + 1])
+{
+	char host[HOST_NAME_MAX + 1] = "";
+
+	if (c->name[0]) {
+		memcpy(out, c->name, NAME_MAX_LEN + 1);
+		return 0;
+	}
+	if (gethostname(host, sizeof(host)) < 0 || name_from_hostname(host, out) < 0) {
+		log_warnx("cannot make a name from the host name '%s'; set name in %s or use --name",
+			  host, d.config_path);
+		return -1;
+	}
+	return 0;
+}
+
+static void apply_timing(const struct config *c)
+{
+	d.sp.interval_ms = c->interval_s * 1000;
+	d.lifetime = c->lifetime_s;
+	if ((uint64_t)d.lifetime * 1000 < d.sp.interval_ms)
+		log_warnx("lifetime (%us) is shorter than interval (%us): neighbours will forget "
+			  "this host between announcements", c->lifetime_s, c->interval_s);
+}
+
+/* SIGHUP: read the file again and apply what can change while running,
+ * keeping the neighbour table. A bad file changes nothing. */
+static void reload(void)
+{
+	char err[512], name[NAME_MAX_LEN + 1];
+	uint64_t now = loop_now_ms();
+	struct config c;
+	size_t i;
+
+	config_defaults(&c);
+	if (config_load(d.config_path, !d.config_explicit, &c, err, sizeof(err)) < 0) {
+		log_warnx("%s; keeping the configuration in force", err);
+		return;
+	}
+	config_overlay(&c, &d.cli);
+	if (derive_name(&c, name) < 0)
+		return;
+	sd_notify(0, "RELOADING=1");
+	if (strcmp(name, d.name)) {
+		for (i = 0; i < d.nlinks; i++)
+			link_send(&d.links[i], WIRE_GOODBYE);
+		log_info("name changed from %s to %s", d.name, name);
+		memcpy(d.name, name, sizeof(d.name));
+		d.name_len = (uint8_t)strlen(d.name);
+		for (i = 0; i < d.nlinks; i++)
+			sched_start(&d.sp, &d.links[i].sched, now, arc4random());
+	}
+	if (c.interval_s != d.cfg.interval_s || c.lifetime_s != d.cfg.lifetime_s) {
+		apply_timing(&c);
+		for (i = 0; i < d.nlinks; i++)
+			sched_announce_now(&d.links[i].sched, now);
+	}
+	/* These are bound at start-up. */
+	if (c.table_size != d.cfg.table_size || strcmp(c.socket, d.cfg.socket) ||
+	    strcmp(c.user, d.cfg.user))
+		log_warnx("table-size, socket and user changes take effect when linknamed restarts");
+	c.table_size = d.cfg.table_size;
+	memcpy(c.socket, d.cfg.socket, sizeof(c.socket));
+	memcpy(c.user, d.cfg.user, sizeof(c.user));
+	d.cfg = c;
+	for (i = d.nlinks; i-- > 0;) {
+		if (!config_iface_wanted(&d.cfg, d.links[i].info.name)) {
+			link_send(&d.links[i], WIRE_GOODBYE);
+			link_remove(&d.links[i]);
+		}
+	}
+	iface_foreach_usable(d.iface, on_iface, NULL);
+	log_info("configuration reloaded from %s", d.config_path);
+	d.ready_sent = false;
+	notify_ready();
+}
+
+static void drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw)
+		fatalx("user %s: %s", user, errno ? strerror(errno) : "no such user");
+	if (geteuid() != 0) {
+		if (pw->pw_uid == geteuid())
+			return;
+		fatalx("cannot become %s: not running as root", user);
+	}
+	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+		fatal("cannot become %s", user);
+	if (pw->pw_uid != 0 && setuid(0) == 0)
+		fatalx("could regain root after becoming %s", user);
+	log_info("running as %s (uid %u)", user, (unsigned int)pw->pw_uid);
+}
+
+/* A query socket handed over by systemd (linknamed.socket), if any. Its
+ * listener was created by PID 1, so clients see uid 0 through SO_PEERCRED
+ * even though we run unprivileged. */
+static int activated_socket(void)
+{
+	int n = sd_listen_fds(1), fd = SD_LISTEN_FDS_START, flags;
+
+	if (n <= 0)
+		return -1;
+	if (n > 1 || sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
+		fatalx("systemd passed %d sockets; expected one listening unix stream socket", n);
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		fatal("fcntl on the activated socket");
+	return fd;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: linknamed [OPTIONS]\n"
 		"Announce this host's name on the local links (UDP port 1903, group ff02::1:1)\n"
 		"and learn the neighbours' names, for the linkname NSS module.\n\n"
+		"  -c, --config PATH        configuration file (default %s)\n"
 		"  -n, --name NAME          name to announce (default: first label of the host name)\n"
 		"  -i, --interface IFACE    use only this interface (glob pattern; repeatable;\n"
 		"                           default: every up, multicast-capable interface)\n"
 		"  -f, --foreground         stay in the foreground and log to stderr\n"
 		"  -s, --socket PATH        query socket (default %s; '@' = abstract)\n"
+		"  -u, --user USER          run as USER once the sockets are open\n"
 		"      --interval SECONDS   steady-state announce interval (default %u)\n"
 		"      --lifetime SECONDS   lifetime announced to neighbours (default %u)\n"
 		"      --table-size N       most neighbours remembered (default %u)\n"
 		"  -v, --verbose            log every packet sent and dropped\n"
 		"  -h, --help               show this help\n"
-		"  -V, --version            show the version\n",
-		QUERY_DEFAULT_SOCKET, SCHED_DEFAULT_INTERVAL_MS / 1000, SCHED_DEFAULT_LIFETIME_S,
-		TABLE_DEFAULT_CAPACITY);
+		"  -V, --version            show the version\n\n"
+		"Options override the configuration file; SIGHUP reloads it.\n",
+		CONFIG_DEFAULT_PATH, QUERY_DEFAULT_SOCKET, SCHED_DEFAULT_INTERVAL_MS / 1000,
+		SCHED_DEFAULT_LIFETIME_S, TABLE_DEFAULT_CAPACITY);
 }
 
-static unsigned long parse_num(const char *opt, const char *s, unsigned long min, unsigned long max)
+/* "command line:1: key: reason" -> "reason" */
+static const char *cli_reason(const char *err)
 {
-	unsigned long v;
-	char *end;
+	const char *p = strstr(err, ": ");
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
-		fprintf(stderr, "linknamed: %s: expected a number from %lu to %lu, got '%s'\n",
-			opt, min, max, s);
+	p = p ? strstr(p + 2, ": ") : NULL;
+	return p ? p + 2 : err;
+}
+
+/* Command-line values go through the config file's own checks, as the
+ * line "key = value", so both accept exactly the same things. */
+static void cli_set(const char *key, const char *value)
+{
+	char line[CONFIG_SOCKET_MAX + 64], err[512];
+
+	if (strlen(value) > CONFIG_SOCKET_MAX || strchr(value, '\n') || strchr(value, '#')) {
+		fprintf(stderr, "linknamed: --%s: bad value '%s'\n", key, value);
 		exit(2);
 	}
-	return v;
+	snprintf(line, sizeof(line), "%s = %s\n", key, value);
+	if (config_parse(line, strlen(line), "command line", &d.cli, err, sizeof(err)) < 0) {
+		fprintf(stderr, "linknamed: --%s: %s\n", key, cli_reason(err));
+		exit(2);
+	}
 }
 
 int main(int argc, char **argv)
 {
 	enum { OPT_INTERVAL = 256, OPT_LIFETIME, OPT_TABLE };
 	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "lifetime", required_argument, NULL, OPT_LIFETIME },
 		{ "table-size", required_argument, NULL, OPT_TABLE },
@@ -601,41 +838,51 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *name = NULL, *sockpath = QUERY_DEFAULT_SOCKET;
+	char err[512], ifaces[CONFIG_MAX_PATTERNS * CONFIG_PATTERN_MAX] = "";
 	bool foreground = false, verbose = false;
-	size_t capacity = TABLE_DEFAULT_CAPACITY;
 	struct epoll_event evs[16];
 	sigset_t mask;
-	int c, i, n;
+	int c, i, n, fd;
 
-	sched_params_default(&d.sp);
-	d.lifetime = SCHED_DEFAULT_LIFETIME_S;
-	while ((c = getopt_long(argc, argv, "n:i:fs:vhV", opts, NULL)) != -1) {
+	config_defaults(&d.cli);
+	d.cli.set = 0;
+	d.config_path = CONFIG_DEFAULT_PATH;
+	while ((c = getopt_long(argc, argv, "c:n:i:fs:u:vhV", opts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			d.config_path = optarg;
+			d.config_explicit = true;
+			break;
 		case 'n':
-			name = optarg;
+			cli_set("name", optarg);
 			break;
 		case 'i':
-			if (d.npatterns == PATTERNS_MAX) {
-				fprintf(stderr, "linknamed: at most %d --interface options\n", PATTERNS_MAX);
+			/* Repeatable: gathered, then checked as one list. */
+			if (strlen(ifaces) + strlen(optarg) + 2 > sizeof(ifaces) ||
+			    strpbrk(optarg, " \t,")) {
+				fprintf(stderr, "linknamed: --interface: bad value '%s'\n", optarg);
 				return 2;
 			}
-			d.patterns[d.npatterns++] = optarg;
+			strcat(ifaces, ifaces[0] ? " " : "");
+			strcat(ifaces, optarg);
 			break;
 		case 'f':
 			foreground = true;
 			break;
 		case 's':
-			sockpath = optarg;
+			cli_set("socket", optarg);
+			break;
+		case 'u':
+			cli_set("user", optarg);
 			break;
 		case OPT_INTERVAL:
-			d.sp.interval_ms = 1000 * (uint32_t)parse_num("--interval", optarg, 1, 3600);
+			cli_set("interval", optarg);
 			break;
 		case OPT_LIFETIME:
-			d.lifetime = (uint32_t)parse_num("--lifetime", optarg, 1, WIRE_LIFETIME_MAX);
+			cli_set("lifetime", optarg);
 			break;
 		case OPT_TABLE:
-			capacity = parse_num("--table-size", optarg, 1, 65536);
+			cli_set("table-size", optarg);
 			break;
 		case 'v':
 			verbose = true;
@@ -656,28 +903,28 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (name) {
-		if (!name_valid_str(name)) {
-			fprintf(stderr, "linknamed: --name '%s' is not a valid name (one label: "
-				"letters, digits, inner hyphens, 1-63 characters)\n", name);
-			return 2;
-		}
-		strcpy(d.name, name);
-	} else {
-		char host[HOST_NAME_MAX + 1] = "";
+	if (ifaces[0]) {
+		char line[sizeof(ifaces) + 32];
 
-		if (gethostname(host, sizeof(host)) < 0 || name_from_hostname(host, d.name) < 0) {
-			fprintf(stderr, "linknamed: cannot make a name from the host name '%s'; "
-				"use --name\n", host);
+		snprintf(line, sizeof(line), "interfaces = %s\n", ifaces);
+		if (config_parse(line, strlen(line), "command line", &d.cli, err, sizeof(err)) < 0) {
+			fprintf(stderr, "linknamed: --interface: %s\n", cli_reason(err));
 			return 2;
 		}
 	}
-	d.name_len = (uint8_t)strlen(d.name);
-	if ((uint64_t)d.lifetime * 1000 < d.sp.interval_ms)
-		fprintf(stderr, "linknamed: warning: --lifetime is shorter than --interval: "
-			"neighbours will forget this host between announcements\n");
 
 	log_init("linknamed", foreground, verbose);
+	/* A bad file at start-up is fatal: better no daemon than a wrong one. */
+	config_defaults(&d.cfg);
+	if (config_load(d.config_path, !d.config_explicit, &d.cfg, err, sizeof(err)) < 0)
+		fatalx("%s", err);
+	config_overlay(&d.cfg, &d.cli);
+	if (derive_name(&d.cfg, d.name) < 0)
+		return 1;
+	d.name_len = (uint8_t)strlen(d.name);
+	sched_params_default(&d.sp);
+	apply_timing(&d.cfg);
+	d.started = loop_now_ms();
 
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d.epfd < 0)
@@ -697,12 +944,14 @@ int main(int argc, char **argv)
 	if (d.udp.fd < 0)
 		fatalx("cannot open the UDP socket on port %d", WIRE_PORT);
 	d.udp.fn = on_udp;
-	d.table = table_new(capacity);
+	d.table = table_new(d.cfg.table_size);
 	if (!d.table)
 		fatalx("out of memory");
-	d.server = server_open(sockpath, d.epfd, answer, NULL);
+	fd = activated_socket();
+	d.server = fd >= 0 ? server_open_fd(fd, d.epfd, answer, NULL) :
+			     server_open(d.cfg.socket, d.epfd, answer, NULL);
 	if (!d.server)
-		fatalx("cannot open the query socket %s", sockpath);
+		fatalx("cannot open the query socket %s", d.cfg.socket);
 	if (loop_add(d.epfd, &d.sig, EPOLLIN) < 0 || loop_add(d.epfd, &d.udp, EPOLLIN) < 0)
 		fatal("epoll_ctl");
 	d.iface = iface_init(on_iface, NULL);
@@ -712,6 +961,9 @@ int main(int argc, char **argv)
 	d.nl.fn = on_netlink;
 	if (loop_add(d.epfd, &d.nl, EPOLLIN) < 0)
 		fatal("epoll_ctl");
+	/* Everything privileged is done: sockets are open and bound. */
+	if (d.cfg.user[0])
+		drop_privileges(d.cfg.user);
 	if (!foreground && daemon(0, 0) < 0)
 		fatal("daemon");
 	log_info("started as %s, %zu interface%s", d.name, d.nlinks, d.nlinks == 1 ? "" : "s");
@@ -729,9 +981,15 @@ int main(int argc, char **argv)
 
 			w->fn(w, evs[i].events);
 		}
+		if (d.reload) {
+			d.reload = false;
+			reload();
+		}
 		run_timers();
+		notify_ready();
 	}
 
+	sd_notify(0, "STOPPING=1");
 	for (size_t k = 0; k < d.nlinks; k++)
 		link_send(&d.links[k], WIRE_GOODBYE);
 	log_info("stopped: %llu received, %llu sent, %llu send errors, %llu conflicts",

@@ -38,17 +38,16 @@ static size_t query_payload_len(const struct query_request *req)
 		return req->name_len;
 	case QUERY_REVERSE:
 		return 16 + 4;
-	case QUERY_LIST:
+	default:
 		return 0;
 	}
-	return 0;
 }
 
 int query_encode_request(const struct query_request *req, uint8_t *buf, size_t len)
 {
 	size_t plen;
 
-	if (req->op < QUERY_RESOLVE || req->op > QUERY_LIST)
+	if (req->op < QUERY_RESOLVE || req->op > QUERY_ANNOUNCE)
 		return -1;
 	if (req->op == QUERY_RESOLVE && !name_valid(req->name, req->name_len))
 		return -1;
@@ -88,6 +87,8 @@ int query_decode_request(const uint8_t *buf, size_t len, struct query_request *r
 			return -1;
 		break;
 	case QUERY_LIST:
+	case QUERY_STATS:
+	case QUERY_ANNOUNCE:
 		if (plen != 0)
 			return -1;
 		break;
@@ -125,7 +126,7 @@ int query_decode_response_hdr(const uint8_t *buf, size_t len, struct query_respo
 	if (len < QUERY_RESP_HDR_LEN || buf[0] != QUERY_VERSION)
 		return -1;
 	h->status = buf[1];
-	if (h->status > QUERY_BADREQ)
+	if (h->status > QUERY_DENIED)
 		return -1;
 	h->count = get32(buf + 4);
 	h->length = get32(buf + 8);

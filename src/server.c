@@ -20,6 +20,7 @@ struct server_client {
 	uint8_t *out;
 	size_t outlen, outoff;
 	uint64_t deadline;
+	uid_t uid;			/* from SO_PEERCRED */
 	struct server_client *next;
 };
 
@@ -114,7 +115,7 @@ static void server_client_event(struct loop_watch *w, uint32_t events)
 		server_client_bad(c);
 		return;
 	}
-	c->out = c->srv->fn(&req, &c->outlen, c->srv->arg);
+	c->out = c->srv->fn(&req, c->uid, &c->outlen, c->srv->arg);
 	if (!c->out) {
 		log_warnx("query client: out of memory");
 		server_client_free(c);
@@ -146,6 +147,14 @@ static void server_accept(struct loop_watch *w, uint32_t events)
 		if (!c) {
 			close(fd);
 			continue;
+		}
+		{
+			struct ucred cred;
+			socklen_t clen = sizeof(cred);
+
+			/* Unknown credentials get no privileges. */
+			c->uid = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 ?
+				 cred.uid : (uid_t)-1;
 		}
 		c->w.fd = fd;
 		c->w.fn = server_client_event;
@@ -196,26 +205,35 @@ struct server *server_open(const char *path, int epfd, server_answer_fn fn, void
 		log_warn("listen %s", path);
 		goto fail;
 	}
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		goto fail;
+	s = server_open_fd(fd, epfd, fn, arg);
+	if (s && path[0] != '@')
+		s->path = strdup(path);
+	return s;
+fail:
+	close(fd);
+	return NULL;
+}
+
+struct server *server_open_fd(int fd, int epfd, server_answer_fn fn, void *arg)
+{
+	struct server *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		close(fd);
+		return NULL;
+	}
 	s->w.fd = fd;
 	s->w.fn = server_accept;
 	s->epfd = epfd;
 	s->fn = fn;
 	s->arg = arg;
-	if (path[0] != '@')
-		s->path = strdup(path);
 	if (loop_add(epfd, &s->w, EPOLLIN) < 0) {
 		log_warn("epoll add query socket");
-		free(s->path);
+		close(fd);
 		free(s);
-		goto fail;
+		return NULL;
 	}
 	return s;
-fail:
-	close(fd);
-	return NULL;
 }
 
 void server_close(struct server *s)

@@ -170,6 +170,29 @@ static void test_req_list_roundtrip(void **state)
 	check_prefixes(buf, 4);
 }
 
+/* STATS and ANNOUNCE carry no payload, like LIST. */
+static void test_req_stats_announce_roundtrip(void **state)
+{
+	static const uint8_t ops[] = { QUERY_STATS, QUERY_ANNOUNCE };
+	struct query_request in, out;
+	uint8_t buf[QUERY_REQ_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ops); i++) {
+		const uint8_t expect[] = { 1, ops[i], 0, 0 };
+
+		memset(&in, 0, sizeof(in));
+		in.op = ops[i];
+		assert_int_equal(query_encode_request(&in, buf, sizeof(buf)), 4);
+		assert_memory_equal(buf, expect, 4);
+		assert_int_equal(decode_req_exact(buf, 4, &out), 4);
+		assert_int_equal(out.op, ops[i]);
+		buf[3] = 1;	/* a payload is refused */
+		assert_int_equal(decode_req_exact(buf, 5, &out), -1);
+	}
+}
+
 static void test_req_bad_version(void **state)
 {
 	static const uint8_t versions[] = { 0, 2, 0x7f, 0xff };
@@ -188,7 +211,7 @@ static void test_req_bad_version(void **state)
 
 static void test_req_bad_op(void **state)
 {
-	static const uint8_t ops[] = { 0, 4, 5, 0x80, 0xff };
+	static const uint8_t ops[] = { 0, 6, 7, 0x80, 0xff };
 	uint8_t buf[4 + 20];
 	struct query_request out;
 	size_t i;
@@ -316,7 +339,7 @@ static void test_req_encode_refuses(void **state)
 	struct query_request in;
 	uint8_t buf[QUERY_REQ_MAX + 64];
 	size_t i;
-	static const uint8_t bad_ops[] = { 0, 4, 0xff };
+	static const uint8_t bad_ops[] = { 0, 6, 0xff };
 
 	(void)state;
 	memset(&in, 0, sizeof(in));
@@ -431,7 +454,7 @@ static void test_resp_hdr_refuses(void **state)
 	assert_int_equal(query_decode_response_hdr(buf, sizeof(buf), &out), -1);
 	buf[0] = 1;
 	/* Bad status. */
-	buf[1] = 3;
+	buf[1] = 4;
 	assert_int_equal(query_decode_response_hdr(buf, sizeof(buf), &out), -1);
 	buf[1] = 0xff;
 	assert_int_equal(query_decode_response_hdr(buf, sizeof(buf), &out), -1);
@@ -731,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_req_resolve_roundtrip),
 		cmocka_unit_test(test_req_reverse_roundtrip),
 		cmocka_unit_test(test_req_list_roundtrip),
+		cmocka_unit_test(test_req_stats_announce_roundtrip),
 		cmocka_unit_test(test_req_bad_version),
 		cmocka_unit_test(test_req_bad_op),
 		cmocka_unit_test(test_req_bad_lengths),
