@@ -15,19 +15,19 @@ PKG_CONFIG ?= pkg-config
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Werror \
 	      -fstack-protector-strong -fno-strict-aliasing
-CPPFLAGS   += -Iinclude -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DLINKNAME_VERSION=\"$(VERSION)\"
+CPPFLAGS   += -iquote include -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DLINKNAME_VERSION=\"$(VERSION)\"
 LDFLAGS    += -Wl,-z,relro,-z,now
 
 NL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libnl-route-3.0 2>/dev/null)
 NL_LIBS    := $(shell $(PKG_CONFIG) --libs libnl-route-3.0 2>/dev/null)
-SD_LIBS    := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
+SD_LIBS    := $(shell $(PKG_CONFIG) --libs libsystemd libsodium 2>/dev/null || echo -lsystemd -lsodium)
 CMOCKA_LIBS:= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # Debian packages needed to build and to run the tests and the demo.
 DEB_PKGS   := gcc make pkg-config libnl-3-dev libnl-route-3-dev libcmocka-dev \
-	      libsystemd-dev iproute2 valgrind
+	      libsystemd-dev libsodium-dev iproute2 valgrind
 
-DAEMON_SRC := linknamed.c config.c iface.c socket.c server.c loop.c log.c wire.c name.c table.c sched.c query.c
+DAEMON_SRC := linknamed.c config.c ratelimit.c auth.c iface.c socket.c server.c loop.c log.c wire.c name.c table.c sched.c query.c
 CTL_SRC    := linknamectl.c client.c query.c wire.c name.c
 NSS_SRC    := nss.c nss_conv.c client.c query.c wire.c name.c
 UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config
@@ -39,7 +39,7 @@ UNIT_BIN   := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd
 
 # Each unit test links its own test file plus the pure modules it tests.
-UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o)
+UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o ratelimit.o)
 
 .PHONY: all clean deps check check-unit check-netns demo install uninstall
 

@@ -15,6 +15,7 @@
 #define CONFIG_PATTERN_MAX	64
 #define CONFIG_SOCKET_MAX	108
 #define CONFIG_USER_MAX		32
+#define CONFIG_PATH_MAX		256
 #define CONFIG_FILE_MAX		(64 * 1024)
 
 /* Which keys were given, so command-line flags can override file values
@@ -28,6 +29,7 @@ enum config_key {
 	CONFIG_TABLE_SIZE = 1u << 5,
 	CONFIG_SOCKET     = 1u << 6,
 	CONFIG_USER       = 1u << 7,
+	CONFIG_KEY_FILE   = 1u << 8,
 };
 
 struct config {
@@ -42,6 +44,7 @@ struct config {
 	uint32_t table_size;
 	char socket[CONFIG_SOCKET_MAX];
 	char user[CONFIG_USER_MAX];		/* "" = keep the starting user */
+	char key_file[CONFIG_PATH_MAX];		/* "" = no authentication */
 };
 
 void config_defaults(struct config *c);

@@ -5,6 +5,7 @@
 #define LINKNAME_TABLE_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,13 +22,14 @@ struct table_entry {
 	uint64_t expires;		/* ms, same clock as "now" */
 	uint64_t first_seen;
 	uint64_t last_seen;
+	uint32_t refreshes;		/* announcements after the first */
 };
 
 enum table_result {
 	TABLE_NEW,	/* a name not known on that interface */
 	TABLE_REFRESH,	/* same addresses, new expiry */
 	TABLE_CHANGED,	/* known, but its addresses changed */
-	TABLE_FULL,	/* no room: not stored */
+	TABLE_FULL,	/* no room, and every entry has been refreshed: not stored */
 	TABLE_INVALID,	/* bad arguments (no addresses, bad name): not stored */
 };
 
@@ -38,10 +40,23 @@ void table_free(struct table *t);
 size_t table_size(const struct table *t);
 size_t table_capacity(const struct table *t);
 
-/* Learn or refresh (name, ifindex) with these addresses for lifetime_s. */
+/* Learn or refresh (name, ifindex) with these addresses for lifetime_s.
+ * When the table is full, a new key replaces the entry that was never
+ * refreshed and was seen least recently; entries refreshed at least once
+ * are never evicted, so a flood of new names cannot push out long-lived
+ * neighbours (it only churns among its own, never-refreshed entries). */
 enum table_result table_update(struct table *t, const char *name, size_t name_len,
 			       unsigned int ifindex, const struct in6_addr *addrs,
 			       size_t naddrs, uint32_t lifetime_s, uint64_t now);
+/* The live entry (name, ifindex), or NULL. */
+const struct table_entry *table_get(const struct table *t, const char *name, size_t name_len,
+				    unsigned int ifindex, uint64_t now);
+/* Evictions made so far under the policy above. */
+uint64_t table_evictions(const struct table *t);
+/* True if (name, ifindex) is live and src is not one of its addresses:
+ * then only its holder may change it (or it must expire or say GOODBYE). */
+bool table_held_by_other(const struct table *t, const char *name, size_t name_len,
+			 unsigned int ifindex, const struct in6_addr *src, uint64_t now);
 /* Remove (name, ifindex); returns 1 if it was there, 0 if not. */
 int table_remove(struct table *t, const char *name, size_t name_len, unsigned int ifindex);
 /* Remove every entry of an interface; returns how many. */

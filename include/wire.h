@@ -33,7 +33,11 @@ enum wire_tlv {
 	WIRE_TLV_NAME     = 1,
 	WIRE_TLV_ADDRESS  = 2,
 	WIRE_TLV_LIFETIME = 3,
+	WIRE_TLV_TIMESTAMP = 4,	/* u64 ms since the epoch, strictly increasing per sender */
+	WIRE_TLV_MAC      = 5,	/* must be last: MAC over every octet before its value */
 };
+
+#define WIRE_MAC_LEN		32	/* crypto_auth (HMAC-SHA-512-256) */
 
 /* Why a datagram was refused; each has a counter in the daemon. */
 enum wire_err {
@@ -51,6 +55,7 @@ enum wire_err {
 	WIRE_ERR_ADDRESS,	/* announced address not in fe80::/10 */
 	WIRE_ERR_LIFETIME,	/* 0 or over WIRE_LIFETIME_MAX */
 	WIRE_ERR_MISSING,	/* a field the type requires is absent */
+	WIRE_ERR_MAC_POS,	/* MAC TLV not last, or of the wrong length */
 	WIRE_ERR_COUNT
 };
 
@@ -61,6 +66,10 @@ struct wire_msg {
 	uint8_t naddrs;
 	struct in6_addr addrs[WIRE_MAX_ADDRS];
 	uint32_t lifetime;		/* seconds; ANNOUNCE only */
+	uint64_t timestamp;		/* 0: no TIMESTAMP TLV */
+	uint8_t has_mac;		/* encode: reserve a zeroed MAC TLV last;
+					 * decode: one was there, its value is the
+					 * last WIRE_MAC_LEN octets of the datagram */
 };
 
 /* Encode msg into buf. Returns the datagram length, or -1 if msg is not

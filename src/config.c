@@ -107,6 +107,7 @@ static const char *config_apply(struct config *c, unsigned int *seen, const char
 		{ "ignore-interfaces", CONFIG_IGNORE }, { "interval", CONFIG_INTERVAL },
 		{ "lifetime", CONFIG_LIFETIME }, { "table-size", CONFIG_TABLE_SIZE },
 		{ "socket", CONFIG_SOCKET }, { "user", CONFIG_USER },
+		{ "key-file", CONFIG_KEY_FILE },
 	};
 	unsigned int bit = 0;
 	const char *why;
@@ -159,6 +160,11 @@ static const char *config_apply(struct config *c, unsigned int *seen, const char
 		if (!config_user_valid(v))
 			return "user must be a user name";
 		strcpy(c->user, v);
+		break;
+	case CONFIG_KEY_FILE:
+		if (v[0] != '/' || strlen(v) >= CONFIG_PATH_MAX || strpbrk(v, " \t"))
+			return "key-file must be an absolute path, under 256 characters";
+		strcpy(c->key_file, v);
 		break;
 	}
 	c->set |= bit;
@@ -275,6 +281,8 @@ void config_overlay(struct config *c, const struct config *o)
 		memcpy(c->socket, o->socket, sizeof(c->socket));
 	if (o->set & CONFIG_USER)
 		memcpy(c->user, o->user, sizeof(c->user));
+	if (o->set & CONFIG_KEY_FILE)
+		memcpy(c->key_file, o->key_file, sizeof(c->key_file));
 	c->set |= o->set;
 }
 

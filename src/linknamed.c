@@ -19,14 +19,17 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "config.h"
 #include "iface.h"
 #include "log.h"
 #include "loop.h"
 #include "name.h"
 #include "query.h"
+#include "ratelimit.h"
 #include "sched.h"
 #include "server.h"
 #include "socket.h"
@@ -43,6 +46,12 @@ enum drop {
 	DROP_OWN,
 	DROP_ADDR_MISMATCH,
 	DROP_TABLE_FULL,
+	DROP_CLAIMED,
+	DROP_RATE_LIMITED,
+	DROP_NO_MAC,
+	DROP_BAD_MAC,
+	DROP_STALE,
+	DROP_REPLAY,
 	DROP_COUNT
 };
 
@@ -53,7 +62,18 @@ static const char *const drop_names[DROP_COUNT] = {
 	[DROP_OWN]           = "own",
 	[DROP_ADDR_MISMATCH] = "addr-mismatch",
 	[DROP_TABLE_FULL]    = "table-full",
+	[DROP_CLAIMED]       = "claimed",
+	[DROP_RATE_LIMITED]  = "rate-limited",
+	[DROP_NO_MAC]        = "no-mac",
+	[DROP_BAD_MAC]       = "bad-mac",
+	[DROP_STALE]         = "stale",
+	[DROP_REPLAY]        = "replay",
 };
+
+/* Learning new (name, interface) entries: a burst of 4 per source, then one
+ * per 10 s. A host announces one name per link, so only a flood hits it. */
+#define LEARN_BURST	4
+#define LEARN_PER_MS	10000
 
 /* An interface we joined ff02::1:1 on. */
 struct link {
@@ -78,6 +98,11 @@ static struct {
 	struct iface_tracker *iface;
 	struct server *server;
 	struct table *table;
+	struct ratelimit *learn;
+	struct auth_keys keys;
+	struct auth_replay *replay;
+	uint64_t last_ts;		/* last TIMESTAMP sent */
+	uid_t key_owner;
 	struct link links[LINKS_MAX];
 	size_t nlinks;
 	bool quit;
@@ -131,6 +156,23 @@ static void msg_self(struct wire_msg *m, uint8_t type, const struct link *l)
 
 static const char *const type_names[] = { "?", "ANNOUNCE", "GOODBYE", "SOLICIT" };
 
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Strictly increasing, so receivers can refuse anything not newer. */
+static uint64_t next_timestamp(void)
+{
+	uint64_t now = wall_ms();
+
+	d.last_ts = now > d.last_ts ? now : d.last_ts + 1;
+	return d.last_ts;
+}
+
 static void link_send(struct link *l, uint8_t type)
 {
 	uint8_t buf[WIRE_MAX_PACKET];
@@ -140,11 +182,17 @@ static void link_send(struct link *l, uint8_t type)
 	if (l->info.naddrs == 0)
 		return;
 	msg_self(&m, type, l);
+	if (d.keys.n) {
+		m.timestamp = next_timestamp();
+		m.has_mac = 1;
+	}
 	n = wire_encode(&m, buf, sizeof(buf));
 	if (n < 0) {
 		log_warnx("cannot encode %s for %s", type_names[type], l->info.name);
 		return;
 	}
+	if (d.keys.n)
+		auth_sign(&d.keys, buf, (size_t)n);
 	/* The first address of the announced set is the source, so receivers
 	 * can check that the source is among the announced addresses. */
 	if (socket_send(d.udp.fd, l->info.ifindex, &l->info.addrs[0], buf, (size_t)n) < 0) {
@@ -240,6 +288,17 @@ static bool is_our_name(const char *name, size_t len)
 	return name_equal(name, len, d.name, d.name_len);
 }
 
+/* Conflict warnings at most once a minute: a spoofer must not fill the log. */
+static bool log_claims_ok(uint64_t now)
+{
+	static uint64_t last;
+
+	if (last && now - last < 60000)
+		return false;
+	last = now;
+	return true;
+}
+
 static void handle_announce(struct link *l, const struct wire_msg *m,
 			    const struct socket_pkt *pkt, uint64_t now)
 {
@@ -247,6 +306,21 @@ static void handle_announce(struct link *l, const struct wire_msg *m,
 
 	if (!has_addr(m->addrs, m->naddrs, &pkt->src)) {
 		drop(DROP_ADDR_MISMATCH, pkt);
+		return;
+	}
+	/* First holder keeps a live name on a link: a second host claiming
+	 * it is a conflict (or a spoof), not an update. */
+	if (table_held_by_other(d.table, m->name, m->name_len, l->info.ifindex, &pkt->src, now)) {
+		drop(DROP_CLAIMED, pkt);
+		if (log_claims_ok(now))
+			log_warnx("NAME CONFLICT: %s at %s on %s claims a name another host holds",
+				  m->name, addr_str(&pkt->src, a), l->info.name);
+		d.conflicts++;
+		return;
+	}
+	if (!table_get(d.table, m->name, m->name_len, l->info.ifindex, now) &&
+	    !ratelimit_allow(d.learn, &pkt->src, l->info.ifindex, now)) {
+		drop(DROP_RATE_LIMITED, pkt);
 		return;
 	}
 	switch (table_update(d.table, m->name, m->name_len, l->info.ifindex, m->addrs,
@@ -344,6 +418,27 @@ static void handle_packet(const uint8_t *buf, const struct socket_pkt *pkt)
 		log_debug("dropped packet from %s on %s: %s", addr_str(&pkt->src, a),
 			  l->info.name, wire_errname(err));
 		return;
+	}
+	if (d.keys.n) {
+		if (!m.has_mac) {
+			drop(DROP_NO_MAC, pkt);
+			return;
+		}
+		if (!auth_verify(&d.keys, buf, pkt->len)) {
+			drop(DROP_BAD_MAC, pkt);
+			return;
+		}
+		switch (auth_replay_check(d.replay, &pkt->src, l->info.ifindex, m.timestamp,
+					  wall_ms())) {
+		case AUTH_FRESH:
+			break;
+		case AUTH_STALE:
+			drop(DROP_STALE, pkt);
+			return;
+		case AUTH_REPLAY:
+			drop(DROP_REPLAY, pkt);
+			return;
+		}
 	}
 	switch (m.type) {
 	case WIRE_ANNOUNCE:
@@ -671,6 +766,31 @@ static int derive_name(const struct config *c, char out[NAME_MAX_LEN + 1])
 	return 0;
 }
 
+/* (Re)load the key file named by c, if any. 0, or -1 with the reason logged. */
+static int load_keys(const struct config *c)
+{
+	struct auth_keys k;
+	char err[512];
+
+	if (!c->key_file[0]) {
+		if (d.keys.n)
+			log_info("authentication off");
+		memset(&d.keys, 0, sizeof(d.keys));
+		return 0;
+	}
+	if (auth_load(c->key_file, d.key_owner, &k, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (!d.replay && !(d.replay = auth_replay_new())) {
+		log_warnx("out of memory");
+		return -1;
+	}
+	d.keys = k;
+	log_info("authentication on: %u key%s from %s", k.n, k.n == 1 ? "" : "s", c->key_file);
+	return 0;
+}
+
 static void apply_timing(const struct config *c)
 {
 	d.sp.interval_ms = c->interval_s * 1000;
@@ -697,6 +817,11 @@ static void reload(void)
 	config_overlay(&c, &d.cli);
 	if (derive_name(&c, name) < 0)
 		return;
+	/* Keys first: a bad key file keeps everything as it was. */
+	if (load_keys(&c) < 0) {
+		log_warnx("keeping the configuration in force");
+		return;
+	}
 	sd_notify(0, "RELOADING=1");
 	if (strcmp(name, d.name)) {
 		for (i = 0; i < d.nlinks; i++)
@@ -783,6 +908,7 @@ static void usage(FILE *f)
 		"  -f, --foreground         stay in the foreground and log to stderr\n"
 		"  -s, --socket PATH        query socket (default %s; '@' = abstract)\n"
 		"  -u, --user USER          run as USER once the sockets are open\n"
+		"  -k, --key-file PATH      sign and require signed messages (docs/SECURITY.md)\n"
 		"      --interval SECONDS   steady-state announce interval (default %u)\n"
 		"      --lifetime SECONDS   lifetime announced to neighbours (default %u)\n"
 		"      --table-size N       most neighbours remembered (default %u)\n"
@@ -807,9 +933,9 @@ static const char *cli_reason(const char *err)
  * line "key = value", so both accept exactly the same things. */
 static void cli_set(const char *key, const char *value)
 {
-	char line[CONFIG_SOCKET_MAX + 64], err[512];
+	char line[CONFIG_PATH_MAX + 64], err[512];
 
-	if (strlen(value) > CONFIG_SOCKET_MAX || strchr(value, '\n') || strchr(value, '#')) {
+	if (strlen(value) >= CONFIG_PATH_MAX || strchr(value, '\n') || strchr(value, '#')) {
 		fprintf(stderr, "linknamed: --%s: bad value '%s'\n", key, value);
 		exit(2);
 	}
@@ -830,6 +956,7 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "key-file", required_argument, NULL, 'k' },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "lifetime", required_argument, NULL, OPT_LIFETIME },
 		{ "table-size", required_argument, NULL, OPT_TABLE },
@@ -847,7 +974,7 @@ int main(int argc, char **argv)
 	config_defaults(&d.cli);
 	d.cli.set = 0;
 	d.config_path = CONFIG_DEFAULT_PATH;
-	while ((c = getopt_long(argc, argv, "c:n:i:fs:u:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:n:i:fs:u:k:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			d.config_path = optarg;
@@ -874,6 +1001,9 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			cli_set("user", optarg);
+			break;
+		case 'k':
+			cli_set("key-file", optarg);
 			break;
 		case OPT_INTERVAL:
 			cli_set("interval", optarg);
@@ -945,8 +1075,20 @@ int main(int argc, char **argv)
 		fatalx("cannot open the UDP socket on port %d", WIRE_PORT);
 	d.udp.fn = on_udp;
 	d.table = table_new(d.cfg.table_size);
-	if (!d.table)
+	d.learn = ratelimit_new(LEARN_BURST, LEARN_PER_MS);
+	if (!d.table || !d.learn)
 		fatalx("out of memory");
+	d.key_owner = geteuid();
+	if (d.cfg.user[0]) {
+		struct passwd *pw = getpwnam(d.cfg.user);
+
+		if (pw)
+			d.key_owner = pw->pw_uid;
+	}
+	if (auth_init() < 0)
+		fatalx("cannot initialise libsodium");
+	if (load_keys(&d.cfg) < 0)
+		fatalx("refusing to start without the configured key");
 	fd = activated_socket();
 	d.server = fd >= 0 ? server_open_fd(fd, d.epfd, answer, NULL) :
 			     server_open(d.cfg.socket, d.epfd, answer, NULL);
@@ -998,6 +1140,8 @@ int main(int argc, char **argv)
 	iface_free(d.iface);
 	server_close(d.server);
 	table_free(d.table);
+	ratelimit_free(d.learn);
+	auth_replay_free(d.replay);
 	close(d.udp.fd);
 	close(d.sig.fd);
 	close(d.epfd);

@@ -10,6 +10,7 @@
 struct table {
 	size_t capacity;
 	size_t used;			/* entries[0..used) are live */
+	uint64_t evictions;
 	struct table_entry *entries;
 };
 
@@ -74,6 +75,48 @@ static void table_drop(struct table *t, struct table_entry *e)
 	t->used--;
 }
 
+/* The never-refreshed entry seen least recently, or NULL. */
+static struct table_entry *table_victim(struct table *t)
+{
+	struct table_entry *v = NULL;
+	size_t i;
+
+	for (i = 0; i < t->used; i++) {
+		struct table_entry *e = &t->entries[i];
+
+		if (e->refreshes == 0 && (!v || e->last_seen < v->last_seen))
+			v = e;
+	}
+	return v;
+}
+
+const struct table_entry *table_get(const struct table *t, const char *name, size_t name_len,
+				    unsigned int ifindex, uint64_t now)
+{
+	const struct table_entry *e = table_find(t, name, name_len, ifindex);
+
+	return e && e->expires > now ? e : NULL;
+}
+
+uint64_t table_evictions(const struct table *t)
+{
+	return t->evictions;
+}
+
+bool table_held_by_other(const struct table *t, const char *name, size_t name_len,
+			 unsigned int ifindex, const struct in6_addr *src, uint64_t now)
+{
+	const struct table_entry *e = table_find(t, name, name_len, ifindex);
+	size_t i;
+
+	if (!e || e->expires <= now)
+		return false;
+	for (i = 0; i < e->naddrs; i++)
+		if (!memcmp(&e->addrs[i], src, sizeof(*src)))
+			return false;
+	return true;
+}
+
 enum table_result table_update(struct table *t, const char *name, size_t name_len,
 			       unsigned int ifindex, const struct in6_addr *addrs,
 			       size_t naddrs, uint32_t lifetime_s, uint64_t now)
@@ -92,15 +135,23 @@ enum table_result table_update(struct table *t, const char *name, size_t name_le
 		e = NULL;
 	}
 	if (e) {
+		e->refreshes++;
 		res = (e->naddrs == naddrs &&
 		       !memcmp(e->addrs, addrs, naddrs * sizeof(*addrs))) ?
 		      TABLE_REFRESH : TABLE_CHANGED;
 	} else {
-		/* Make room from entries that expired but were not yet swept. */
+		/* Make room from entries that expired but were not yet swept,
+		 * else from one that was never refreshed. */
 		if (t->used == t->capacity)
 			table_expire(t, now, NULL, NULL);
-		if (t->used == t->capacity)
-			return TABLE_FULL;
+		if (t->used == t->capacity) {
+			struct table_entry *victim = table_victim(t);
+
+			if (!victim)
+				return TABLE_FULL;
+			table_drop(t, victim);
+			t->evictions++;
+		}
 		e = &t->entries[t->used++];
 		memset(e, 0, sizeof(*e));
 		e->ifindex = ifindex;

@@ -73,6 +73,10 @@ int wire_encode(const struct wire_msg *m, uint8_t *buf, size_t len)
 	need += (size_t)m->naddrs * (WIRE_TLV_HDR_LEN + 16);
 	if (m->type == WIRE_ANNOUNCE)
 		need += WIRE_TLV_HDR_LEN + 4;
+	if (m->timestamp)
+		need += WIRE_TLV_HDR_LEN + 8;
+	if (m->has_mac)
+		need += WIRE_TLV_HDR_LEN + WIRE_MAC_LEN;
 	if (need > len || need > WIRE_MAX_PACKET)
 		return -1;
 
@@ -92,12 +96,24 @@ int wire_encode(const struct wire_msg *m, uint8_t *buf, size_t len)
 				  (m->lifetime >> 8) & 0xff, m->lifetime & 0xff };
 		p = wire_put_tlv(p, WIRE_TLV_LIFETIME, lt, 4);
 	}
+	if (m->timestamp) {
+		uint8_t ts[8];
+
+		for (i = 0; i < 8; i++)
+			ts[i] = (uint8_t)(m->timestamp >> (56 - 8 * i));
+		p = wire_put_tlv(p, WIRE_TLV_TIMESTAMP, ts, 8);
+	}
+	if (m->has_mac) {
+		static const uint8_t zero[WIRE_MAC_LEN];
+
+		p = wire_put_tlv(p, WIRE_TLV_MAC, zero, WIRE_MAC_LEN);
+	}
 	return (int)(p - buf);
 }
 
 enum wire_err wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m)
 {
-	int have_lifetime = 0;
+	int have_lifetime = 0, have_timestamp = 0;
 	size_t off;
 
 	memset(m, 0, sizeof(*m));
@@ -158,6 +174,20 @@ enum wire_err wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m)
 			    (m->lifetime == 0 || m->lifetime > WIRE_LIFETIME_MAX))
 				return WIRE_ERR_LIFETIME;
 			break;
+		case WIRE_TLV_TIMESTAMP:
+			if (vlen != 8)
+				return WIRE_ERR_TLV;
+			if (have_timestamp++)
+				return WIRE_ERR_DUPLICATE;
+			for (int i = 0; i < 8; i++)
+				m->timestamp = m->timestamp << 8 | v[i];
+			break;
+		case WIRE_TLV_MAC:
+			/* Last, so that it covers everything before it. */
+			if (vlen != WIRE_MAC_LEN || off != len)
+				return WIRE_ERR_MAC_POS;
+			m->has_mac = 1;
+			break;
 		default:
 			if (type & WIRE_TLV_CRITICAL)
 				return WIRE_ERR_CRITICAL;
@@ -190,6 +220,7 @@ static const struct {
 	[WIRE_ERR_ADDRESS]   = { "bad-address", "announced address is not link-local" },
 	[WIRE_ERR_LIFETIME]  = { "bad-lifetime", "lifetime 0 or over 86400" },
 	[WIRE_ERR_MISSING]   = { "missing-field", "a required field is missing" },
+	[WIRE_ERR_MAC_POS]   = { "bad-mac-tlv", "MAC TLV not last or of the wrong length" },
 };
 
 const char *wire_strerror(enum wire_err err)

@@ -370,47 +370,86 @@ static void test_capacity(void **state)
 	assert_int_equal(upd(t, "n3", 2, a, 1, 10, T0), TABLE_NEW);
 	assert_int_equal(upd(t, "n1", 3, a, 1, 120, T0), TABLE_NEW);
 	assert_int_equal(table_size(t), 4);
+	/* Refreshed neighbours are the ones worth keeping under a flood. */
+	assert_int_equal(upd(t, "n1", 2, a, 1, 120, T0 + 500), TABLE_REFRESH);
+	assert_int_equal(upd(t, "n2", 2, a, 1, 120, T0 + 500), TABLE_REFRESH);
+	assert_int_equal(upd(t, "n1", 3, a, 1, 120, T0 + 500), TABLE_REFRESH);
+	assert_int_equal(table_evictions(t), 0);
 
-	/* A fifth key does not fit and changes nothing. */
-	assert_int_equal(upd(t, "n5", 2, b, 2, 120, T0 + 1000), TABLE_FULL);
-	assert_int_equal(upd(t, "n1", 4, b, 2, 120, T0 + 1000), TABLE_FULL);
+	/* Full: a new key takes the place of the never-refreshed n3. */
+	assert_int_equal(upd(t, "n5", 2, b, 2, 120, T0 + 1000), TABLE_NEW);
+	assert_int_equal(table_evictions(t), 1);
 	assert_int_equal(table_size(t), 4);
-	assert_int_equal(table_lookup(t, "n5", 2, T0 + 1000, NULL, NULL), 0);
-	assert_null(table_reverse(t, &b[0], 0, T0 + 1000));
+	assert_int_equal(table_lookup(t, "n3", 2, T0 + 1000, NULL, NULL), 0);
+	/* A flood of new names only churns among themselves. */
+	assert_int_equal(upd(t, "n6", 2, a, 1, 120, T0 + 1001), TABLE_NEW);
+	assert_int_equal(table_evictions(t), 2);
+	assert_int_equal(table_lookup(t, "n5", 2, T0 + 1001, NULL, NULL), 0);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(table_foreach(t, T0 + 1000, collect, &s), 4);
+	assert_int_equal(table_foreach(t, T0 + 1001, collect, &s), 4);
 	assert_non_null(seen_find(&s, "n1", 2));
 	assert_non_null(seen_find(&s, "n2", 2));
-	assert_non_null(seen_find(&s, "n3", 2));
 	assert_non_null(seen_find(&s, "n1", 3));
+	assert_non_null(seen_find(&s, "n6", 2));
 	e = seen_find(&s, "n2", 2);
-	assert_int_equal(e->expires, T0 + 120000);
+	assert_int_equal(e->expires, T0 + 500 + 120000);
 	assert_memory_equal(e->addrs, a, sizeof(a));
 
+	/* Once every entry has been refreshed, newcomers are refused. */
+	assert_int_equal(upd(t, "n6", 2, a, 1, 120, T0 + 2000), TABLE_REFRESH);
+	assert_int_equal(upd(t, "n7", 2, b, 2, 120, T0 + 2000), TABLE_FULL);
+	assert_int_equal(upd(t, "n1", 4, b, 2, 120, T0 + 2000), TABLE_FULL);
+	assert_int_equal(table_size(t), 4);
+	assert_int_equal(table_evictions(t), 2);
+	assert_int_equal(table_lookup(t, "n7", 2, T0 + 2000, NULL, NULL), 0);
+	assert_null(table_reverse(t, &b[0], 0, T0 + 2000));
+
 	/* Existing keys still refresh and change when full. */
-	assert_int_equal(upd(t, "n2", 2, a, 1, 120, T0 + 2000), TABLE_REFRESH);
-	assert_int_equal(upd(t, "n1", 3, b, 2, 120, T0 + 2000), TABLE_CHANGED);
+	assert_int_equal(upd(t, "n2", 2, a, 1, 120, T0 + 3000), TABLE_REFRESH);
+	assert_int_equal(upd(t, "n1", 3, b, 2, 120, T0 + 3000), TABLE_CHANGED);
 	assert_int_equal(table_size(t), 4);
 
-	/* Once n3 has expired (unswept), its slot is free for a new key. */
-	assert_int_equal(upd(t, "n5", 2, b, 2, 120, T0 + 10000 - 1), TABLE_FULL);
-	assert_int_equal(upd(t, "n5", 2, b, 2, 120, T0 + 10000), TABLE_NEW);
-	assert_int_equal(table_size(t), 4);
-	assert_int_equal(table_lookup(t, "n3", 2, T0 + 10000, NULL, NULL), 0);
-	assert_int_equal(table_lookup(t, "n5", 2, T0 + 10000, NULL, NULL), 1);
-	memset(&s, 0, sizeof(s));
-	assert_int_equal(table_foreach(t, T0 + 10000, collect, &s), 4);
-	assert_non_null(seen_find(&s, "n1", 2));
-	assert_non_null(seen_find(&s, "n2", 2));
-	assert_non_null(seen_find(&s, "n1", 3));
-	assert_non_null(seen_find(&s, "n5", 2));
-	/* Still full. */
-	assert_int_equal(upd(t, "n6", 2, a, 1, 120, T0 + 10000), TABLE_FULL);
-
-	/* A removal frees room too. */
+	/* A removal frees room. */
 	assert_int_equal(table_remove(t, "n2", 2, 2), 1);
-	assert_int_equal(upd(t, "n6", 2, a, 1, 120, T0 + 10000), TABLE_NEW);
+	assert_int_equal(upd(t, "n7", 2, a, 1, 120, T0 + 3000), TABLE_NEW);
 	assert_int_equal(table_size(t), 4);
+	table_free(t);
+}
+
+/* An expired (unswept) entry frees its slot for a new key. */
+static void test_capacity_expired(void **state)
+{
+	struct table *t = table_new(2);
+	struct in6_addr a[1] = { ll(1, 1) };
+
+	(void)state;
+	assert_int_equal(upd(t, "n1", 2, a, 1, 120, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "n2", 2, a, 1, 10, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "n1", 2, a, 1, 120, T0 + 1), TABLE_REFRESH);
+	assert_int_equal(upd(t, "n2", 2, a, 1, 10, T0 + 1), TABLE_REFRESH);
+	assert_int_equal(upd(t, "n3", 2, a, 1, 120, T0 + 10000), TABLE_FULL);
+	assert_int_equal(upd(t, "n3", 2, a, 1, 120, T0 + 10001), TABLE_NEW);
+	assert_int_equal(table_evictions(t), 0);
+	assert_int_equal(table_lookup(t, "n2", 2, T0 + 10001, NULL, NULL), 0);
+	table_free(t);
+}
+
+/* Only the holder of a live name on a link may change it. */
+static void test_held_by_other(void **state)
+{
+	struct table *t = table_new(4);
+	struct in6_addr a[2] = { ll(1, 1), ll(1, 2) };
+	struct in6_addr x = ll(9, 9);
+
+	(void)state;
+	assert_int_equal(upd(t, "h2", 2, a, 2, 10, T0), TABLE_NEW);
+	assert_false(table_held_by_other(t, "h2", 2, 2, &a[0], T0));
+	assert_false(table_held_by_other(t, "H2", 2, 2, &a[1], T0));
+	assert_true(table_held_by_other(t, "h2", 2, 2, &x, T0));
+	/* Another link, an unknown name, or an expired entry: free to take. */
+	assert_false(table_held_by_other(t, "h2", 2, 3, &x, T0));
+	assert_false(table_held_by_other(t, "h3", 2, 2, &x, T0));
+	assert_false(table_held_by_other(t, "h2", 2, 2, &x, T0 + 10000));
 	table_free(t);
 }
 
@@ -597,6 +636,8 @@ int main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_expired_then_reannounced),
 		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_capacity_expired),
+		cmocka_unit_test(test_held_by_other),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_reverse),
 		cmocka_unit_test(test_foreach),

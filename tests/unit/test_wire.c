@@ -823,8 +823,8 @@ static void test_missing(void **state)
 
 static void test_unknown_tlvs(void **state)
 {
-	static const uint16_t optional[] = { 0x0000, 0x0004, 0x0040, 0x7fff };
-	static const uint16_t critical[] = { 0x8000, 0x8004, 0x8040, 0xffff };
+	static const uint16_t optional[] = { 0x0000, 0x0006, 0x0040, 0x7fff };
+	static const uint16_t critical[] = { 0x8000, 0x8006, 0x8040, 0xffff };
 	static const uint8_t val[5] = { 1, 2, 3, 4, 5 };
 	struct wire_msg m;
 	struct pkt p;
@@ -1009,7 +1009,7 @@ static void test_strings(void **state)
 	static const char *const names[WIRE_ERR_COUNT] = {
 		"ok", "short", "too-long", "bad-magic", "bad-version", "bad-type",
 		"bad-length", "bad-tlv", "unknown-critical", "duplicate-tlv",
-		"bad-name", "bad-address", "bad-lifetime", "missing-field",
+		"bad-name", "bad-address", "bad-lifetime", "missing-field", "bad-mac-tlv",
 	};
 	int i, j;
 
