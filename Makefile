@@ -30,7 +30,8 @@ DEB_PKGS   := gcc make pkg-config libnl-3-dev libnl-route-3-dev libcmocka-dev \
 DAEMON_SRC := linknamed.c config.c ratelimit.c auth.c iface.c socket.c server.c loop.c log.c wire.c name.c table.c sched.c query.c
 CTL_SRC    := linknamectl.c client.c query.c wire.c name.c
 NSS_SRC    := nss.c nss_conv.c client.c query.c wire.c name.c
-UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config
+UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config \
+	      test_ratelimit test_auth
 
 DAEMON_OBJ := $(addprefix $(BUILD)/obj/,$(DAEMON_SRC:.c=.o))
 CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
@@ -75,6 +76,9 @@ $(BUILD)/libnss_linkname.so.2: $(NSS_OBJ) src/nss.map
 
 $(BUILD)/tests/test_nss_conv: $(BUILD)/tests/test_nss_conv.o $(BUILD)/obj/nss_conv.o $(UNIT_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
+
+$(BUILD)/tests/test_auth: $(BUILD)/tests/test_auth.o $(BUILD)/obj/auth.o $(UNIT_LIB)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(UNIT_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@

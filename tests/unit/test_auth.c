@@ -1,0 +1,242 @@
+/* Unit tests for keys, MACs and the replay window (src/auth.c), and the
+ * TIMESTAMP/MAC TLVs of the wire codec they rely on. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include "auth.h"
+#include "wire.h"
+
+#define KEY1 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define KEY2 "F0E1D2C3B4A5968778695A4B3C2D1E0FF0E1D2C3B4A5968778695A4B3C2D1E0F"
+
+static int setup(void **state)
+{
+	(void)state;
+	return auth_init();
+}
+
+static void test_parse(void **state)
+{
+	const char *ok = "# current\n" KEY1 "\n\n  " KEY2 "  # previous\n";
+	struct auth_keys k;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(auth_parse(ok, strlen(ok), &k, err, sizeof(err)), 0);
+	assert_int_equal(k.n, 2);
+	assert_int_equal(k.key[0][0], 0x00);
+	assert_int_equal(k.key[0][31], 0x1f);
+	assert_int_equal(k.key[1][0], 0xf0);
+	assert_int_equal(k.key[1][31], 0x0f);
+	assert_int_equal(auth_parse(KEY1, 64, &k, err, sizeof(err)), 0);
+	assert_int_equal(k.n, 1);
+}
+
+static void test_parse_refuses(void **state)
+{
+	static const char *bad[] = {
+		"",					/* no key */
+		"# only a comment\n",
+		KEY1 "0\n",				/* 65 digits */
+		"0102\n",				/* too short */
+		KEY1 "\n" KEY1 "\n" KEY1 "\n",		/* three keys */
+		"zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e\n",
+	};
+	struct auth_keys k;
+	char err[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(auth_parse(bad[i], strlen(bad[i]), &k, err, sizeof(err)), -1);
+		assert_true(err[0] != '\0');
+		assert_int_equal(k.n, 0);
+	}
+}
+
+static void test_load_checks_mode(void **state)
+{
+	char path[] = "/tmp/linkname-test-key-XXXXXX", err[256];
+	struct auth_keys k;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, KEY1 "\n", 65), 65);
+	close(fd);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(auth_load(path, geteuid(), &k, err, sizeof(err)), 0);
+	assert_int_equal(k.n, 1);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(auth_load(path, geteuid(), &k, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "chmod 600"));
+	assert_int_equal(chmod(path, 0604), 0);
+	assert_int_equal(auth_load(path, geteuid(), &k, err, sizeof(err)), -1);
+	unlink(path);
+	assert_int_equal(auth_load(path, geteuid(), &k, err, sizeof(err)), -1);
+}
+
+/* A signed ANNOUNCE, as the daemon sends it. */
+static int signed_announce(const struct auth_keys *k, uint8_t *buf, size_t len, uint64_t ts)
+{
+	struct wire_msg m;
+	int n;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_ANNOUNCE;
+	strcpy(m.name, "h1");
+	m.name_len = 2;
+	m.naddrs = 1;
+	inet_pton(AF_INET6, "fe80::1", &m.addrs[0]);
+	m.lifetime = 120;
+	m.timestamp = ts;
+	m.has_mac = 1;
+	n = wire_encode(&m, buf, len);
+	if (n > 0)
+		auth_sign(k, buf, (size_t)n);
+	return n;
+}
+
+static void test_sign_verify(void **state)
+{
+	struct auth_keys k1, k2, both, k;
+	uint8_t buf[WIRE_MAX_PACKET];
+	struct wire_msg m;
+	char err[128];
+	int n, i;
+
+	(void)state;
+	assert_int_equal(auth_parse(KEY1, 64, &k1, err, sizeof(err)), 0);
+	assert_int_equal(auth_parse(KEY2, 64, &k2, err, sizeof(err)), 0);
+	assert_int_equal(auth_parse(KEY2 "\n" KEY1, 129, &both, err, sizeof(err)), 0);
+
+	n = signed_announce(&k1, buf, sizeof(buf), 1700000000123ull);
+	assert_true(n > 0);
+	/* The codec sees the TIMESTAMP and the MAC, MAC last. */
+	assert_int_equal(wire_decode(buf, (size_t)n, &m), WIRE_OK);
+	assert_int_equal(m.timestamp, 1700000000123ull);
+	assert_int_equal(m.has_mac, 1);
+	assert_true(auth_verify(&k1, buf, (size_t)n));
+	assert_false(auth_verify(&k2, buf, (size_t)n));
+	/* Rotation: a receiver holding new and old keys accepts both. */
+	assert_true(auth_verify(&both, buf, (size_t)n));
+	n = signed_announce(&k2, buf, sizeof(buf), 1700000000124ull);
+	assert_true(auth_verify(&both, buf, (size_t)n));
+	assert_false(auth_verify(&k1, buf, (size_t)n));
+
+	/* Any flipped bit, in the body or the MAC, breaks it. */
+	n = signed_announce(&k1, buf, sizeof(buf), 1700000000125ull);
+	for (i = 0; i < n; i++) {
+		buf[i] ^= 0x01;
+		assert_false(auth_verify(&k1, buf, (size_t)n));
+		buf[i] ^= 0x01;
+	}
+	assert_true(auth_verify(&k1, buf, (size_t)n));
+	/* Too short to hold a MAC. */
+	assert_false(auth_verify(&k1, buf, 10));
+	memset(&k, 0, sizeof(k));
+	assert_false(auth_verify(&k, buf, (size_t)n));
+}
+
+static void test_mac_tlv_must_be_last(void **state)
+{
+	struct auth_keys k1;
+	uint8_t buf[WIRE_MAX_PACKET];
+	struct wire_msg m;
+	char err[128];
+	int n;
+
+	(void)state;
+	assert_int_equal(auth_parse(KEY1, 64, &k1, err, sizeof(err)), 0);
+	n = signed_announce(&k1, buf, sizeof(buf) - 8, 42);
+	/* Append an empty unknown optional TLV after the MAC. */
+	memcpy(buf + n, "\x00\x40\x00\x00", 4);
+	buf[5] = (uint8_t)(n + 4);
+	assert_int_equal(wire_decode(buf, (size_t)n + 4, &m), WIRE_ERR_MAC_POS);
+	/* A MAC of the wrong length. */
+	n = signed_announce(&k1, buf, sizeof(buf), 42);
+	buf[n - WIRE_MAC_LEN - 1] = WIRE_MAC_LEN - 1;
+	buf[5] = (uint8_t)(n - 1);
+	assert_int_equal(wire_decode(buf, (size_t)n - 1, &m), WIRE_ERR_MAC_POS);
+}
+
+static void test_timestamp_tlv(void **state)
+{
+	uint8_t buf[WIRE_MAX_PACKET];
+	struct wire_msg m, out;
+	int n;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_SOLICIT;
+	m.timestamp = 0x0102030405060708ull;
+	n = wire_encode(&m, buf, sizeof(buf));
+	assert_int_equal(n, WIRE_HDR_LEN + WIRE_TLV_HDR_LEN + 8);
+	assert_int_equal(buf[8], 0);
+	assert_int_equal(buf[9], WIRE_TLV_TIMESTAMP);
+	assert_int_equal(buf[12], 0x01);
+	assert_int_equal(buf[19], 0x08);
+	assert_int_equal(wire_decode(buf, (size_t)n, &out), WIRE_OK);
+	assert_int_equal(out.timestamp, m.timestamp);
+	assert_int_equal(out.has_mac, 0);
+	/* Wrong length and duplicates are refused. */
+	buf[11] = 7;
+	buf[5] = (uint8_t)(n - 1);
+	assert_int_equal(wire_decode(buf, (size_t)n - 1, &out), WIRE_ERR_TLV);
+	buf[11] = 8;
+	memcpy(buf + n, buf + 8, 12);
+	buf[5] = (uint8_t)(n + 12);
+	assert_int_equal(wire_decode(buf, (size_t)n + 12, &out), WIRE_ERR_DUPLICATE);
+}
+
+static void test_replay_window(void **state)
+{
+	struct auth_replay *r = auth_replay_new();
+	struct in6_addr a, b;
+	const uint64_t now = 1700000000000ull;
+
+	(void)state;
+	assert_non_null(r);
+	inet_pton(AF_INET6, "fe80::1", &a);
+	inet_pton(AF_INET6, "fe80::2", &b);
+	assert_int_equal(auth_replay_check(r, &a, 2, now, now), AUTH_FRESH);
+	/* The same or an older timestamp from the same source: replay. */
+	assert_int_equal(auth_replay_check(r, &a, 2, now, now + 5), AUTH_REPLAY);
+	assert_int_equal(auth_replay_check(r, &a, 2, now - 1, now + 5), AUTH_REPLAY);
+	assert_int_equal(auth_replay_check(r, &a, 2, now + 1, now + 5), AUTH_FRESH);
+	/* Other sources and other links have their own history. */
+	assert_int_equal(auth_replay_check(r, &b, 2, now, now + 5), AUTH_FRESH);
+	assert_int_equal(auth_replay_check(r, &a, 3, now, now + 5), AUTH_FRESH);
+	/* Outside the clock window, either way: stale. */
+	assert_int_equal(auth_replay_check(r, &b, 2, now - AUTH_WINDOW_MS - 1, now), AUTH_STALE);
+	assert_int_equal(auth_replay_check(r, &b, 2, now + AUTH_WINDOW_MS + 1, now), AUTH_STALE);
+	assert_int_equal(auth_replay_check(r, &b, 2, now + AUTH_WINDOW_MS, now), AUTH_FRESH);
+	auth_replay_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_refuses),
+		cmocka_unit_test(test_load_checks_mode),
+		cmocka_unit_test(test_sign_verify),
+		cmocka_unit_test(test_mac_tlv_must_be_last),
+		cmocka_unit_test(test_timestamp_tlv),
+		cmocka_unit_test(test_replay_window),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
