@@ -7,15 +7,28 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 DESTDIR    ?=
+# The NSS module goes into the multiarch libdir under PREFIX. glibc loads
+# it by soname through ld.so.cache (setuid programs too), and Debian's
+# /etc/ld.so.conf.d/$(MULTIARCH).conf lists /usr/local/lib/$(MULTIARCH), so
+# it is found there once ldconfig has run; with PREFIX=/usr it goes where
+# Debian's own NSS modules are. /etc stays /etc whatever PREFIX is.
+MULTIARCH  ?= $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR     ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+NSSDIR     ?= $(LIBDIR)
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 BUILD      := build
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
 CFLAGS     ?= -O2 -g
+# Hardening: -Wformat=2 includes -Wformat-security; _FORTIFY_SOURCE=3 (gcc 12,
+# glibc 2.34+) checks more sizes at run time than 2 and needs -O.
 CFLAGS     += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Werror \
-	      -fstack-protector-strong -fno-strict-aliasing
-CPPFLAGS   += -iquote include -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DLINKNAME_VERSION=\"$(VERSION)\"
+	      -fstack-protector-strong -fstack-clash-protection -fno-strict-aliasing
+CPPFLAGS   += -iquote include -D_GNU_SOURCE -D_FORTIFY_SOURCE=3 -DLINKNAME_VERSION=\"$(VERSION)\"
 LDFLAGS    += -Wl,-z,relro,-z,now
 
 NL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libnl-route-3.0 2>/dev/null)
@@ -25,24 +38,26 @@ CMOCKA_LIBS:= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # Debian packages needed to build and to run the tests and the demo.
 DEB_PKGS   := gcc make pkg-config libnl-3-dev libnl-route-3-dev libcmocka-dev \
-	      libsystemd-dev libsodium-dev iproute2 valgrind
+	      libsystemd-dev libsodium-dev iproute2 valgrind \
+	      systemd mandoc
 
-DAEMON_SRC := linknamed.c config.c ratelimit.c auth.c iface.c socket.c server.c loop.c log.c wire.c name.c table.c sched.c query.c
-CTL_SRC    := linknamectl.c client.c query.c wire.c name.c
-NSS_SRC    := nss.c nss_conv.c client.c query.c wire.c name.c
+DAEMON_SRC := linknamed.c config.c ratelimit.c auth.c snap.c iface.c socket.c server.c loop.c log.c wire.c name.c table.c sched.c query.c
+CTL_SRC    := linknamectl.c client.c query.c wire.c name.c nssconf.c nssconf_cli.c
+NSS_SRC    := nss.c nss_conv.c nss_snap.c snap.c client.c query.c wire.c name.c
 UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config \
-	      test_ratelimit test_auth
+	      test_ratelimit test_auth test_nssconf test_snap
 
 DAEMON_OBJ := $(addprefix $(BUILD)/obj/,$(DAEMON_SRC:.c=.o))
 CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
 NSS_OBJ    := $(addprefix $(BUILD)/pic/,$(NSS_SRC:.c=.o))
 UNIT_BIN   := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
-TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd
+TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd \
+	      $(BUILD)/tests/forge $(BUILD)/tests/qabuse
 
 # Each unit test links its own test file plus the pure modules it tests.
-UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o ratelimit.o)
+UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o ratelimit.o snap.o)
 
-.PHONY: all clean deps check check-unit check-netns demo install uninstall
+.PHONY: all clean deps deps-fuzz check check-unit check-netns check-asan fuzz demo install uninstall
 
 all: $(BUILD)/linknamed $(BUILD)/linknamectl $(BUILD)/libnss_linkname.so.2
 
@@ -83,6 +98,16 @@ $(BUILD)/tests/test_auth: $(BUILD)/tests/test_auth.o $(BUILD)/obj/auth.o $(UNIT_
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(UNIT_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
 
+# The nsswitch.conf editor and "linknamectl nss", on the tests/nsswitch files.
+NSSCONF_OBJ := nssconf.o nssconf_cli.o
+$(BUILD)/tests/test_nssconf.o $(BUILD)/asan/tests/test_nssconf.o: \
+	CPPFLAGS += -DNSSCONF_FIXTURES=\"$(CURDIR)/tests/nsswitch\"
+$(BUILD)/tests/test_nssconf: $(BUILD)/tests/test_nssconf.o $(addprefix $(BUILD)/obj/,$(NSSCONF_OBJ))
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
+$(BUILD)/asan/tests/test_nssconf: $(BUILD)/asan/tests/test_nssconf.o \
+		$(addprefix $(BUILD)/asan/obj/,$(NSSCONF_OBJ))
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -o $@
+
 # Small test programs used by the namespace tests.
 $(BUILD)/tests/gai: $(BUILD)/tools/gai.o
 	@mkdir -p $(@D)
@@ -91,6 +116,16 @@ $(BUILD)/tests/gai: $(BUILD)/tools/gai.o
 $(BUILD)/tests/hangd: $(BUILD)/tools/hangd.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -o $@
+
+# The attacker (crafted datagrams, floods, replays) and the query-socket
+# abuser of the issue-5 namespace tests.
+$(BUILD)/tests/forge: $(BUILD)/tools/forge.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -lsodium -o $@
+
+$(BUILD)/tests/qabuse: $(BUILD)/tools/qabuse.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -ldl -o $@
 
 # Install what a fresh Debian 12 lacks. Needs root (apt-get).
 deps:
@@ -104,9 +139,84 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# Sanitizers and fuzzing (tests/fuzz/). build/asan: the unit tests and a
+# replay of every fuzz seed and saved crasher, with gcc's ASan+UBSan (make
+# check). build/fuzz: libFuzzer targets, clang only (make fuzz; a short run in
+# make check under CI=true). Debian's clang-14 needs compiler-rt for
+# -fsanitize=fuzzer, and it is only a Recommends of clang.
+FUZZ_PKGS    := clang libclang-rt-14-dev
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := wire query config
+FUZZ_SRC_wire   := wire.c name.c auth.c
+FUZZ_SRC_query  := query.c wire.c name.c nss_conv.c
+FUZZ_SRC_config := config.c name.c auth.c
+FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null || echo -lsodium)
+SAN_FLAGS    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# _FORTIFY_SOURCE's __*_chk wrappers would hide accesses from ASan.
+SAN_CPPFLAGS  = $(CPPFLAGS) -U_FORTIFY_SOURCE
+# gcc's -Werror build already gates warnings; clang's differ, so not fatal.
+FUZZ_CFLAGS   = $(filter-out -Werror,$(CFLAGS)) -O1 $(SAN_FLAGS)
+ASAN_LIB      = $(patsubst $(BUILD)/obj/%,$(BUILD)/asan/obj/%,$(UNIT_LIB)) $(BUILD)/asan/obj/nss_conv.o
+ASAN_BIN     := $(addprefix $(BUILD)/asan/tests/,$(UNIT_TESTS) $(addprefix replay_,$(FUZZ_TARGETS)))
+FUZZ_BIN     := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+CI_FUZZ      := $(filter true,$(CI))
+
+$(BUILD)/asan/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -Isrc -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+# A unit test with its own link rule above needs its twin here.
+$(BUILD)/asan/tests/test_%: $(BUILD)/asan/tests/test_%.o $(ASAN_LIB)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -o $@
+
+$(BUILD)/asan/tests/test_auth: $(BUILD)/asan/tests/test_auth.o $(BUILD)/asan/obj/auth.o $(ASAN_LIB)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
+
+# Keep the objects: make would delete them as intermediates and rebuild.
+.SECONDARY: $(ASAN_LIB) $(patsubst %,$(BUILD)/asan/tests/%.o,$(UNIT_TESTS))
+
+$(BUILD)/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(SAN_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/tgt/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(SAN_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+# Per target: the libFuzzer binary, and its replay under gcc's sanitizers.
+define FUZZ_RULES
+$(BUILD)/fuzz/fuzz_$(1): $(BUILD)/fuzz/tgt/fuzz_$(1).o $(addprefix $(BUILD)/fuzz/obj/,$(FUZZ_SRC_$(1):.c=.o))
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -fsanitize=fuzzer $$^ $$(FUZZ_LIBS) -o $$@
+$(BUILD)/asan/tests/replay_$(1): $(BUILD)/asan/fuzz/replay.o $(BUILD)/asan/fuzz/fuzz_$(1).o $(addprefix $(BUILD)/asan/obj/,$(FUZZ_SRC_$(1):.c=.o))
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $$(SAN_FLAGS) $$^ $$(FUZZ_LIBS) -o $$@
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_RULES,$(t))))
+
+# After deps: the targets use its libraries, and apt-get runs one at a time.
+deps-fuzz: deps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(FUZZ_PKGS)"
+
+# make fuzz [FUZZ_SECONDS=60]: each target for that long; fails on a crash.
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/check.sh fuzz
+
+check-asan: $(ASAN_BIN)
+	@tests/check.sh asan
+
 # Re-run make after deps so pkg-config flags are read with the libraries present.
-check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOLS)
+check: deps $(if $(CI_FUZZ),deps-fuzz)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOLS) $(ASAN_BIN) $(if $(CI_FUZZ),$(FUZZ_BIN))
 	@tests/check.sh
 
 check-unit: all $(UNIT_BIN)
@@ -119,15 +229,59 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@netns-scripts/demo.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: programs, NSS module, systemd
+# units, man pages, and /etc/linkname.conf unless one exists. Without
+# DESTDIR it also runs ldconfig. make uninstall removes the same files (the
+# config only if unchanged); without DESTDIR it first stops and disables
+# the units and takes linkname out of /etc/nsswitch.conf, as removing
+# Debian's libnss-mdns does. Directories are left in place.
+MAN_PAGES  := man1/linknamectl.1 man5/linkname.conf.5 man8/linknamed.8 man8/nss-linkname.8
+INSTALLED   = $(SBINDIR)/linknamed $(BINDIR)/linknamectl $(NSSDIR)/libnss_linkname.so.2 \
+	      $(SYSTEMDUNITDIR)/linknamed.service $(SYSTEMDUNITDIR)/linknamed.socket \
+	      $(addprefix $(MANDIR)/,$(MAN_PAGES))
+CONF_ARG    = $(if $(filter /etc,$(SYSCONFDIR)),, --config $(SYSCONFDIR)/linkname.conf)
+
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -d $(addprefix $(DESTDIR),$(SBINDIR) $(BINDIR) $(NSSDIR) $(SYSTEMDUNITDIR) \
+		$(SYSCONFDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man8)
 	install -m 0755 $(BUILD)/linknamed $(DESTDIR)$(SBINDIR)/linknamed
 	install -m 0755 $(BUILD)/linknamectl $(DESTDIR)$(BINDIR)/linknamectl
+	install -m 0644 $(BUILD)/libnss_linkname.so.2 $(DESTDIR)$(NSSDIR)/libnss_linkname.so.2
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONF_ARG@|$(CONF_ARG)|g' \
+		dist/linknamed.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/linknamed.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/linknamed.service
+	install -m 0644 dist/linknamed.socket $(DESTDIR)$(SYSTEMDUNITDIR)/linknamed.socket
+	for m in $(MAN_PAGES); do install -m 0644 docs/man/$${m#*/} $(DESTDIR)$(MANDIR)/$$m || exit 1; done
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/linkname.conf ]; then \
+		echo "install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/linkname.conf"; \
+	else \
+		echo "install -m 0644 dist/linkname.conf $(DESTDIR)$(SYSCONFDIR)/linkname.conf"; \
+		install -m 0644 dist/linkname.conf $(DESTDIR)$(SYSCONFDIR)/linkname.conf; \
+	fi
+	@if [ -z "$(DESTDIR)" ]; then echo ldconfig; ldconfig; \
+		echo "next: linknamectl nss enable && systemctl enable --now linknamed" \
+		"(after an upgrade: systemctl daemon-reload && systemctl restart linknamed)"; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/linknamed $(DESTDIR)$(BINDIR)/linknamectl
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && \
+	    { systemctl -q is-enabled linknamed.service linknamed.socket 2>/dev/null || \
+	      systemctl -q is-active linknamed.service linknamed.socket 2>/dev/null; }; then \
+		echo "systemctl disable --now linknamed.socket linknamed.service"; \
+		systemctl disable --now linknamed.socket linknamed.service || exit 1; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -x $(BINDIR)/linknamectl ] && \
+	    $(BINDIR)/linknamectl nss status >/dev/null 2>&1; then \
+		echo "$(BINDIR)/linknamectl nss disable"; $(BINDIR)/linknamectl nss disable || exit 1; \
+	fi
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@if cmp -s dist/linkname.conf $(DESTDIR)$(SYSCONFDIR)/linkname.conf; then \
+		echo "rm -f $(DESTDIR)$(SYSCONFDIR)/linkname.conf"; rm -f $(DESTDIR)$(SYSCONFDIR)/linkname.conf; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/linkname.conf ]; then \
+		echo "uninstall: keeping $(DESTDIR)$(SYSCONFDIR)/linkname.conf: it differs from the shipped one"; \
+	fi
+	@if [ -z "$(DESTDIR)" ]; then echo ldconfig; ldconfig; fi
 
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

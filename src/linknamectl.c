@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "nssconf_cli.h"
 #include "name.h"
 #include "query.h"
 
@@ -27,7 +28,9 @@ static void usage(FILE *f)
 		"  resolve NAME         the addresses of NAME, as ADDRESS%%INTERFACE\n"
 		"  reverse ADDRESS      the name holding a link-local ADDRESS\n"
 		"  stats                packets, drops by reason, table size, interfaces, uptime\n"
-		"  announce             make linknamed announce now on every link\n\n"
+		"  announce             make linknamed announce now on every link\n"
+		"  nss enable|disable|status [--file PATH] [--dry-run]\n"
+		"                       add or remove linkname in nsswitch.conf's hosts line\n\n"
 		"Options:\n"
 		"  -s, --socket PATH    linknamed's query socket (default %s)\n"
 		"  -j, --json           print JSON\n"
@@ -220,6 +223,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cmd = argv[optind++];
+	if (!strcmp(cmd, "nss"))
+		return nssconf_cli(argc - optind + 1, argv + optind - 1);
 	if (!strcmp(cmd, "list") && optind == argc) {
 		req.op = QUERY_LIST;
 	} else if (!strcmp(cmd, "resolve") && optind + 1 == argc) {

@@ -9,6 +9,7 @@
 #include "log.h"
 
 static bool log_foreground = true;
+static bool log_journal;	/* stderr is the journal: it adds the name */
 static bool log_verbose;
 static const char *log_ident = "linknamed";
 
@@ -17,16 +18,25 @@ void log_init(const char *ident, bool foreground, bool verbose)
 	log_ident = ident;
 	log_foreground = foreground;
 	log_verbose = verbose;
+	log_journal = getenv("JOURNAL_STREAM") != NULL;
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
 static void log_vlog(int pri, const char *fmt, va_list ap, int err)
+	__attribute__((format(printf, 2, 0)));
+static void log_vlog(int pri, const char *fmt, va_list ap, int err)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log_foreground) {
+	if (log_foreground && log_journal) {
+		/* <N> is the syslog priority, which journald reads. */
+		if (err)
+			fprintf(stderr, "<%d>%s: %s\n", pri, msg, strerror(err));
+		else
+			fprintf(stderr, "<%d>%s\n", pri, msg);
+	} else if (log_foreground) {
 		if (err)
 			fprintf(stderr, "%s: %s: %s\n", log_ident, msg, strerror(err));
 		else
