@@ -24,13 +24,13 @@ static int auth_hex(char ch)
 
 int auth_parse(const char *text, size_t len, struct auth_keys *k, char *err, size_t errlen)
 {
+	uint8_t key[AUTH_KEY_LEN];
 	size_t off = 0, line = 0;
 
 	memset(k, 0, sizeof(*k));
 	while (off < len) {
 		const char *p = text + off, *nl = memchr(p, '\n', len - off);
 		size_t n = nl ? (size_t)(nl - p) : len - off, i, digits = 0;
-		uint8_t key[AUTH_KEY_LEN];
 
 		off += n + (nl ? 1 : 0);
 		line++;
@@ -73,6 +73,7 @@ int auth_parse(const char *text, size_t len, struct auth_keys *k, char *err, siz
 	return 0;
 fail:
 	sodium_memzero(k, sizeof(*k));
+	sodium_memzero(key, sizeof(key));
 	return -1;
 }
 

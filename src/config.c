@@ -24,6 +24,8 @@ void config_defaults(struct config *c)
 }
 
 static int config_error(char *err, size_t errlen, const char *file, size_t line,
+			const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int config_error(char *err, size_t errlen, const char *file, size_t line,
 			const char *fmt, ...)
 {
 	char msg[256];

@@ -1,12 +1,16 @@
 #!/bin/bash
-# check.sh [unit|netns|all]: run the unit tests (build/tests/test_*, cmocka)
-# and/or the namespace tests (tests/netns/test_*.sh), and end with a line
-# "N passed, N failed[, N skipped]". Exits non-zero if anything failed.
+# check.sh [unit|asan|netns|fuzz|all]: run the unit tests (build/tests/test_*,
+# cmocka), the same under ASan+UBSan with the fuzz seeds and crashers
+# replayed (build/asan), the namespace tests (tests/netns/test_*.sh), and a
+# timed libFuzzer run (build/fuzz); "all" is unit, asan, netns, and fuzz only
+# under CI=true. Ends with a line "N passed, N failed[, N skipped]". Exits
+# non-zero if anything failed.
 #
 # Environment: CI=true makes missing root a failure instead of a skip;
 # VERBOSE=1 shows namespace test output even when they pass;
 # NETNS_TIMEOUT (default 90) bounds each namespace test (a test may ask for
-# more with a "# timeout: SECONDS" line).
+# more with a "# timeout: SECONDS" line); FUZZ_SECONDS (default 30) is the
+# time per fuzz target.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,12 +34,14 @@ cmocka_count() {
 		awk '{ n += $1 } END { print n + 0 }'
 }
 
+# run_unit_one PROGRAM [PREFIX [ARG...]]: PREFIX goes before the shown name.
 run_unit_one() {
 	local t=$1 name out rc=0 p f why=""
-	name=$(basename "$t")
+	name=${2:-}$(basename "$t")
+	shift $(($# < 2 ? $# : 2))
 	out=$(mktemp)
 	echo "--- $name"
-	timeout -k 5 "$UNIT_TIMEOUT" "$t" >"$out" 2>&1 || rc=$?
+	timeout -k 5 "$UNIT_TIMEOUT" "$t" "$@" >"$out" 2>&1 || rc=$?
 	cat "$out"
 	p=$(cmocka_count PASSED "$out")
 	f=$(cmocka_count FAILED "$out")
@@ -70,6 +76,74 @@ run_unit() {
 	if [ $found -eq 0 ]; then
 		echo "FAIL unit: no $BUILD/tests/test_* programs (run: make check)"
 		note_fail unit
+	fi
+}
+
+# The unit tests again, built with ASan+UBSan, then every fuzz seed and
+# saved crasher (tests/fuzz/{corpus,regress}/TARGET) through its target. Any
+# sanitizer report ends the program non-zero, so it fails.
+run_asan() {
+	local t d found=0 dirs
+	local -x ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+	local -x UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+	echo "=== unit tests and fuzz replays under ASan+UBSan"
+	for t in "$BUILD"/asan/tests/test_* "$BUILD"/asan/tests/replay_*; do
+		case $t in *.o|*.d) continue ;; esac
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		found=1
+		dirs=()
+		case $t in */replay_*)
+			for d in "$ROOT"/tests/fuzz/{corpus,regress}/"${t##*/replay_}"; do
+				[ ! -d "$d" ] || dirs+=("$d")
+			done ;;
+		esac
+		run_unit_one "$t" asan/ "${dirs[@]}"
+	done
+	if [ $found -eq 0 ]; then
+		echo "FAIL asan: no $BUILD/asan/tests programs (run: make check)"
+		note_fail asan
+	fi
+}
+
+# Each libFuzzer target for FUZZ_SECONDS over its seeds and crashers; new
+# inputs collect in build/fuzz/corpus. A crash, leak, hang or sanitizer
+# report fails, and its input is left in build/fuzz/crash/TARGET/.
+run_fuzz() {
+	local bin t d out rc secs=${FUZZ_SECONDS:-30} found=0 dirs runs
+	echo "=== fuzzing (${secs}s per target)"
+	for bin in "$BUILD"/fuzz/fuzz_*; do
+		[ -f "$bin" ] && [ -x "$bin" ] || continue
+		found=1
+		t=${bin##*/fuzz_}
+		rm -rf "$BUILD/fuzz/crash/$t"
+		mkdir -p "$BUILD/fuzz/corpus/$t" "$BUILD/fuzz/crash/$t"
+		dirs=("$BUILD/fuzz/corpus/$t")
+		for d in "$ROOT"/tests/fuzz/{corpus,regress}/"$t"; do
+			[ ! -d "$d" ] || dirs+=("$d")
+		done
+		out=$BUILD/fuzz/$t.log
+		rc=0
+		echo "--- fuzz_$t"
+		timeout -k 10 $((secs + 120)) "$bin" -max_total_time="$secs" -timeout=10 \
+			-rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
+			-artifact_prefix="$BUILD/fuzz/crash/$t/" "${dirs[@]}" >"$out" 2>&1 || rc=$?
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out")
+		if [ "$rc" -eq 0 ]; then
+			PASSED=$((PASSED + 1))
+			echo "PASS fuzz_$t (${runs:-?} inputs in ${secs}s)"
+		else
+			note_fail "fuzz_$t"
+			echo "FAIL fuzz_$t (exit $rc; log $out)"
+			grep -v '^#[0-9]' "$out" | tail -n 60 | sed 's/^/    | /'
+			for d in "$BUILD/fuzz/crash/$t"/*; do
+				[ -f "$d" ] || continue
+				echo "    input: $d (keep it: tests/fuzz/regress/$t/)"
+			done
+		fi
+	done
+	if [ $found -eq 0 ]; then
+		echo "FAIL fuzz: no $BUILD/fuzz/fuzz_* programs (run: make fuzz)"
+		note_fail fuzz
 	fi
 }
 
@@ -160,9 +234,16 @@ run_netns() {
 
 case $MODE in
 unit) run_unit ;;
+asan) run_asan ;;
 netns) run_netns ;;
-all) run_unit; run_netns ;;
-*) echo "usage: tests/check.sh [unit|netns|all]" >&2; exit 2 ;;
+fuzz) run_fuzz ;;
+all)
+	run_unit
+	run_asan
+	run_netns
+	[ "${CI:-}" != true ] || run_fuzz
+	;;
+*) echo "usage: tests/check.sh [unit|asan|netns|fuzz|all]" >&2; exit 2 ;;
 esac
 
 [ -z "$FAILED_NAMES" ] || echo "failed:$FAILED_NAMES"
