@@ -1,0 +1,78 @@
+#!/bin/bash
+# The NSS module when the daemon is not there to answer: stopped, frozen
+# (SIGSTOP), a socket path that does not exist or is a regular file, and a
+# server on @linkname run by the wrong user (a real linknamed as nobody,
+# which does answer: only the client's SO_PEERCRED check stops it). Each
+# time getent and getaddrinfo fail (exit 2) within the hang guard, and the
+# module itself (called directly by qabuse nss) says UNAVAIL with the errno
+# that names the cause. Elapsed times are printed.
+. "$(dirname "$0")/lib.sh"
+
+need_build tests/qabuse
+QA=$BUILD/tests/qabuse
+
+lab_up 2
+wait_learns h1 h2
+pid=$(awk '{ print $1 }' "$STATE/h1.pid")
+
+# On exit, a frozen daemon must be thawed before the lab stops it.
+# shellcheck disable=SC2154 # rc is set in the trap itself
+trap 'rc=$?; kill -s CONT "$pid" 2>/dev/null; (exit $rc); cleanup' EXIT
+
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+# fails_promptly WHAT ERRNO [ENV...]: getent, gai and the module on h1, each
+# under a 5 s hang guard, with ENV (e.g. LINKNAME_SOCKET=...) set.
+fails_promptly() {
+	local what=$1 errno=$2 t0 times=""
+	shift 2
+	t0=$(date +%s%N)
+	expect_rc 2 on h1 env "$@" timeout 5 getent ahosts h2
+	times="getent $(ms_since "$t0") ms"
+	t0=$(date +%s%N)
+	expect_rc 2 on h1 env "$@" timeout 5 "$BUILD/tests/gai" h2
+	times="$times, gai $(ms_since "$t0") ms"
+	expect_rc 2 on h1 env "$@" timeout 5 "$QA" nss h2
+	case $OUT in
+	*"status=UNAVAIL errno=$errno "*) ;;
+	*) fail "$what: expected UNAVAIL with $errno from the module, got: $OUT" ;;
+	esac
+	say "$what: exit 2 ($times); module: ${OUT#nss: }"
+}
+
+expect_rc 0 on h1 "$QA" nss h2
+say "daemon up: ${OUT#nss: }"
+expect_rc 1 on h1 "$QA" nss nosuchname
+say "unknown name: ${OUT#nss: }"
+case $OUT in *"status=NOTFOUND errno=ENOENT "*) ;; *) fail "unknown name: $OUT" ;; esac
+
+kill -s STOP "$pid"
+fails_promptly "daemon frozen (SIGSTOP)" ETIMEDOUT
+kill -s CONT "$pid"
+poll_rc 5 0 on h1 "$QA" nss h2 || fail "no answer after SIGCONT"
+say "daemon thawed: lookups work again"
+
+fails_promptly "LINKNAME_SOCKET=/nonexistent/linkname" ENOENT LINKNAME_SOCKET=/nonexistent/linkname
+plain=$STATE/not-a-socket
+echo "just a file" >"$plain"
+fails_promptly "LINKNAME_SOCKET=a regular file" ECONNREFUSED "LINKNAME_SOCKET=$plain"
+fails_promptly "LINKNAME_SOCKET=@ an abstract name nobody bound" ECONNREFUSED LINKNAME_SOCKET=@linkname-nobody-here
+
+lab stop-host h1
+fails_promptly "daemon stopped" ECONNREFUSED
+
+# The wrong user's server: a working linknamed, as nobody, on @linkname.
+out=$STATE/nobody-daemon.log
+bg_start "$out" h1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$BUILD/linknamed" --foreground --name h1
+impostor=$BG_PID
+as_nobody() { on h1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+# It answers its own user: the server works and knows h2.
+poll_rc "$LEARN_WAIT_S" 0 as_nobody "$BUILD/linknamectl" resolve h2 ||
+	fail "linknamed as nobody does not answer nobody:"$'\n'"$(cat "$out")"
+expect_rc 0 as_nobody timeout 5 getent ahosts h2
+say "linknamed as nobody answers nobody's getent ahosts h2"
+fails_promptly "server on @linkname run by nobody, asked by root" EPERM
+kill -s TERM "$impostor"
+bg_wait "$impostor" 10
+pass

@@ -1,0 +1,59 @@
+#!/bin/bash
+# Query socket abuse on h1 by a local user (nobody) with tests/qabuse:
+# clients that send garbage, a huge request, or nothing at all (more of
+# them than the server's 64 client slots, reconnecting whenever dropped).
+# Asserted: garbage and huge requests are answered BADREQ and closed, and
+# root's getaddrinfo() of a neighbour keeps succeeding meanwhile. How long
+# those lookups took is printed (figures, not assertions).
+. "$(dirname "$0")/lib.sh"
+
+need_build tests/qabuse
+QA=$BUILD/tests/qabuse
+# SERVER_MAX_CLIENTS in include/server.h is 64: more than that.
+IDLE_CLIENTS=80
+
+lab_up 2
+wait_learns h1 h2
+
+expect_rc 0 on h1 "$QA" probe --count 20 h2
+say "normal lookups of h2: ${OUT#probe: }"
+
+# Garbage and huge requests, 20 rounds, while root looks h2 up.
+abuse_out=$STATE/abuse.out
+# shellcheck disable=SC2016 # expanded by the inner shell
+bg_start "$abuse_out" h1 bash -c '
+	for i in $(seq 20); do
+		setpriv --reuid=nobody --regid=nogroup --clear-groups "$1" garbage 32 || exit 1
+		setpriv --reuid=nobody --regid=nogroup --clear-groups "$1" huge 4 || exit 1
+	done' abuse "$QA"
+abuser=$BG_PID
+expect_rc 0 on h1 "$QA" probe --duration 1000 --interval 5 h2
+say "lookups of h2 during garbage and huge requests: ${OUT#probe: }"
+bg_wait "$abuser" 30
+[ "$BG_RC" -eq 0 ] || fail "the garbage/huge abuser failed:"$'\n'"$(cat "$abuse_out")"
+# Each garbage and each huge request got a BADREQ and was closed.
+grep '^garbage:' "$abuse_out" | grep -v ' badreq=32 ' && fail "garbage was not answered BADREQ every time:"$'\n'"$(cat "$abuse_out")"
+grep '^huge:' "$abuse_out" | grep -v ' badreq=4 ' && fail "a huge request was not answered BADREQ every time:"$'\n'"$(cat "$abuse_out")"
+[ "$(grep -c '^garbage:.* badreq=32 ' "$abuse_out")" -eq 20 ] || fail "missing garbage rounds:"$'\n'"$(cat "$abuse_out")"
+[ "$(grep -c '^huge:.* badreq=4 ' "$abuse_out")" -eq 20 ] || fail "missing huge rounds:"$'\n'"$(cat "$abuse_out")"
+say "$(grep '^garbage:' "$abuse_out" | tail -n 1)"
+say "$(grep '^huge:' "$abuse_out" | tail -n 1)"
+
+# Idle clients hold every slot for 4 s and come back when dropped.
+idle_out=$STATE/idle.out
+bg_start "$idle_out" h1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$QA" idle "$IDLE_CLIENTS" --hold 4000 --reconnect
+idler=$BG_PID
+wait_ready "$idle_out"
+rc=0
+OUT=$(on h1 timeout 10 "$QA" probe --duration 3000 --interval 20 h2 2>&1) || rc=$?
+say "lookups of h2 while $IDLE_CLIENTS idle clients hold the socket: $(echo "$OUT" | grep '^probe:')"
+kill -s TERM "$idler" 2>/dev/null || true
+bg_wait "$idler" 10
+say "$(grep '^idle:' "$idle_out")"
+grep -q '^idle:.* opened=' "$idle_out" || fail "the idle abuser did not run:"$'\n'"$(cat "$idle_out")"
+[ "$rc" -eq 0 ] || fail "getaddrinfo(h2) failed while idle clients held the query socket:"$'\n'"$OUT"
+
+# And a lookup through glibc's own front end, once it is over.
+expect_rc 0 on h1 timeout 5 getent ahosts h2
+pass
