@@ -15,6 +15,8 @@
 struct client_response {
 	struct query_response_hdr hdr;
 	uint8_t *records;	/* hdr.length octets, malloc'd */
+	int fd;			/* passed with the response (SCM_RIGHTS), or -1;
+				 * take it (set -1) or client_response_free closes it */
 };
 
 /* The socket to use: path if non-NULL, else $LINKNAME_SOCKET (ignored in

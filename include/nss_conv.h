@@ -29,6 +29,10 @@ struct nss_conv_result {
 	struct nss_conv_addr addrs[NSS_CONV_MAX_ADDRS];
 };
 
+/* Add one record: the first record added names the result (as announced),
+ * every address gets its scope. -EPROTO for an invalid record. */
+int nss_conv_add_record(struct nss_conv_result *out, const struct query_record *rec);
+
 /* Flatten hdr + its records (len octets) into out. Every record must decode,
  * exactly hdr->count of them must fill exactly len octets, and each must
  * carry a valid name. Returns 0, or -EPROTO. A status other than QUERY_OK

@@ -15,7 +15,7 @@
 /* Abstract unix socket (leading '@'): one per network namespace. */
 #define QUERY_DEFAULT_SOCKET	"@linkname"
 #define QUERY_REQ_HDR_LEN	4
-#define QUERY_REQ_MAX		(QUERY_REQ_HDR_LEN + 20)
+#define QUERY_REQ_MAX		(QUERY_REQ_HDR_LEN + WIRE_NAME_MAX)	/* RESOLVE of a 63-octet name */
 #define QUERY_RESP_HDR_LEN	12
 #define QUERY_REC_HDR_LEN	12
 /* A client refuses a response bigger than this. */
@@ -27,6 +27,8 @@ enum query_op {
 	QUERY_LIST    = 3,	/* payload: empty */
 	QUERY_STATS   = 4,	/* payload: empty; answer: "key value" lines, count 0 */
 	QUERY_ANNOUNCE = 5,	/* payload: empty; root or the daemon's user only */
+	QUERY_SNAPSHOT = 6,	/* payload: empty; answer: OK, no records, and the
+				 * snapshot memfd (snap.h) as SCM_RIGHTS */
 };
 
 enum query_status {

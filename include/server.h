@@ -1,6 +1,7 @@
 /* server: the daemon's side of the query socket. Bounded: at most
- * SERVER_MAX_CLIENTS at once, one small request each, SERVER_CLIENT_MS to
- * send it, so one local user cannot stall lookups for everyone. */
+ * SERVER_MAX_CLIENTS at once (when full, the longest idle one makes room),
+ * one small request each, SERVER_CLIENT_MS to send it, so one local user
+ * cannot stall lookups for everyone. */
 #ifndef LINKNAME_SERVER_H
 #define LINKNAME_SERVER_H
 
@@ -12,11 +13,14 @@
 
 #define SERVER_MAX_CLIENTS	64
 #define SERVER_CLIENT_MS	1000
+#define SERVER_ACCEPT_BATCH	16	/* accepts per wake-up */
 
 /* Builds the whole response (header and records) for one request into a
- * malloc'd buffer; returns NULL on allocation failure. */
+ * malloc'd buffer; returns NULL on allocation failure. *pass_fd (-1 by
+ * default) may name a descriptor to hand to the client with the response
+ * (SCM_RIGHTS); the server does not close it. */
 typedef uint8_t *(*server_answer_fn)(const struct query_request *req, uid_t client_uid,
-				     size_t *len, void *arg);
+				     size_t *len, int *pass_fd, void *arg);
 
 struct server;
 

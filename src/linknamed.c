@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
@@ -32,6 +33,7 @@
 #include "ratelimit.h"
 #include "sched.h"
 #include "server.h"
+#include "snap.h"
 #include "socket.h"
 #include "table.h"
 #include "wire.h"
@@ -103,6 +105,10 @@ static struct {
 	struct auth_replay *replay;
 	uint64_t last_ts;		/* last TIMESTAMP sent */
 	uid_t key_owner;
+	struct snap_header *snap;	/* shared with the NSS module */
+	int snap_fd;
+	size_t snap_size;
+	bool snap_dirty;
 	struct link links[LINKS_MAX];
 	size_t nlinks;
 	bool quit;
@@ -208,6 +214,8 @@ static void link_remove(struct link *l)
 {
 	size_t n = table_remove_ifindex(d.table, l->info.ifindex);
 
+	d.snap_dirty = true;
+
 	if (socket_leave(d.udp.fd, l->info.ifindex) < 0)
 		log_warn("leave %s on %s", WIRE_GROUP, l->info.name);
 	log_info("left %s on %s (%zu neighbour%s forgotten)", WIRE_GROUP, l->info.name,
@@ -220,6 +228,7 @@ static void on_iface(enum iface_event ev, const struct iface_info *info, void *a
 	struct link *l = link_find(info->ifindex);
 
 	(void)arg;
+	d.snap_dirty = true;	/* our own addresses are in the snapshot */
 	switch (ev) {
 	case IFACE_UP:
 	case IFACE_CHANGED:
@@ -323,6 +332,7 @@ static void handle_announce(struct link *l, const struct wire_msg *m,
 		drop(DROP_RATE_LIMITED, pkt);
 		return;
 	}
+	d.snap_dirty = true;	/* new, changed, or a later expiry */
 	switch (table_update(d.table, m->name, m->name_len, l->info.ifindex, m->addrs,
 			     m->naddrs, m->lifetime, now)) {
 	case TABLE_NEW:
@@ -380,6 +390,7 @@ static void handle_goodbye(struct link *l, const struct wire_msg *m,
 		return;
 	}
 	table_remove(d.table, m->name, m->name_len, l->info.ifindex);
+	d.snap_dirty = true;
 	log_info("neighbour %s left %s (goodbye)", m->name, l->info.name);
 }
 
@@ -499,6 +510,56 @@ static void on_signal(struct loop_watch *w, uint32_t events)
 			break;
 		}
 	}
+}
+
+/* The snapshot: a sealed memfd holding the table for the NSS module. */
+static void snap_heartbeat(uint64_t now)
+{
+	/* Readers trust it for two announce periods past our last sign of
+	 * life; a dead daemon's snapshot is dropped after that. */
+	snap_set_valid_until(d.snap, now + 2 * (uint64_t)d.sp.interval_ms + 10000);
+}
+
+static void snap_open(void)
+{
+	uint32_t nslots = (uint32_t)table_capacity(d.table) + LINKS_MAX;
+
+	d.snap_size = snap_size(nslots);
+	d.snap_fd = memfd_create("linkname-snapshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (d.snap_fd < 0)
+		fatal("memfd_create");
+	if (ftruncate(d.snap_fd, (off_t)d.snap_size) < 0)
+		fatal("ftruncate snapshot");
+	d.snap = mmap(NULL, d.snap_size, PROT_READ | PROT_WRITE, MAP_SHARED, d.snap_fd, 0);
+	if (d.snap == MAP_FAILED)
+		fatal("mmap snapshot");
+	snap_init(d.snap, d.snap_size, nslots);
+	/* From here on only our own mapping can write: clients get the fd
+	 * but can neither write, map it writable, nor resize it. */
+	if (fcntl(d.snap_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE |
+		  F_SEAL_SEAL) < 0)
+		fatal("sealing the snapshot");
+	d.snap_dirty = true;
+}
+
+static void snap_add_entry(const struct table_entry *e, void *arg)
+{
+	(void)arg;
+	snap_add(d.snap, e->name, e->name_len, e->ifindex, e->addrs, e->naddrs, e->expires,
+		 is_our_name(e->name, e->name_len) ? QUERY_REC_CONFLICT : 0);
+}
+
+static void snap_rebuild(uint64_t now)
+{
+	size_t i;
+
+	snap_begin(d.snap);
+	for (i = 0; i < d.nlinks; i++)
+		snap_add(d.snap, d.name, d.name_len, d.links[i].info.ifindex,
+			 d.links[i].info.addrs, d.links[i].info.naddrs, UINT64_MAX, QUERY_REC_SELF);
+	table_foreach(d.table, now, snap_add_entry, NULL);
+	snap_publish(d.snap);
+	d.snap_dirty = false;
 }
 
 /* Building query responses. */
@@ -627,7 +688,8 @@ static void rbuf_add_self(struct rbuf *b, const struct link *l)
 	rbuf_add(b, &r);
 }
 
-static uint8_t *answer(const struct query_request *req, uid_t uid, size_t *len, void *arg)
+static uint8_t *answer(const struct query_request *req, uid_t uid, size_t *len, int *pass_fd,
+		       void *arg)
 {
 	struct rbuf b = { .now = loop_now_ms() };
 	struct query_response_hdr h = { .status = QUERY_OK };
@@ -665,6 +727,11 @@ static uint8_t *answer(const struct query_request *req, uid_t uid, size_t *len, 
 		break;
 	case QUERY_STATS:
 		rbuf_stats(&b);
+		break;
+	case QUERY_SNAPSHOT:
+		/* Asking proves we are alive to a reader that saw it lapse. */
+		snap_heartbeat(b.now);
+		*pass_fd = d.snap_fd;
 		break;
 	case QUERY_ANNOUNCE:
 		/* Anyone may look; only root or our own user may make us send. */
@@ -729,7 +796,8 @@ static void run_timers(void)
 		if (what & SCHED_ANNOUNCE)
 			link_send(l, WIRE_ANNOUNCE);
 	}
-	table_expire(d.table, now, on_expired, NULL);
+	if (table_expire(d.table, now, on_expired, NULL))
+		d.snap_dirty = true;
 	server_expire(d.server, now);
 }
 
@@ -827,6 +895,7 @@ static void reload(void)
 		for (i = 0; i < d.nlinks; i++)
 			link_send(&d.links[i], WIRE_GOODBYE);
 		log_info("name changed from %s to %s", d.name, name);
+		d.snap_dirty = true;
 		memcpy(d.name, name, sizeof(d.name));
 		d.name_len = (uint8_t)strlen(d.name);
 		for (i = 0; i < d.nlinks; i++)
@@ -1085,6 +1154,7 @@ int main(int argc, char **argv)
 		if (pw)
 			d.key_owner = pw->pw_uid;
 	}
+	snap_open();
 	if (auth_init() < 0)
 		fatalx("cannot initialise libsodium");
 	if (load_keys(&d.cfg) < 0)
@@ -1128,10 +1198,15 @@ int main(int argc, char **argv)
 			reload();
 		}
 		run_timers();
+		now = loop_now_ms();
+		if (d.snap_dirty)
+			snap_rebuild(now);
+		snap_heartbeat(now);
 		notify_ready();
 	}
 
 	sd_notify(0, "STOPPING=1");
+	snap_set_valid_until(d.snap, 0);	/* readers fall back at once */
 	for (size_t k = 0; k < d.nlinks; k++)
 		link_send(&d.links[k], WIRE_GOODBYE);
 	log_info("stopped: %llu received, %llu sent, %llu send errors, %llu conflicts",
@@ -1142,6 +1217,8 @@ int main(int argc, char **argv)
 	table_free(d.table);
 	ratelimit_free(d.learn);
 	auth_replay_free(d.replay);
+	munmap(d.snap, d.snap_size);
+	close(d.snap_fd);
 	close(d.udp.fd);
 	close(d.sig.fd);
 	close(d.epfd);

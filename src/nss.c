@@ -1,7 +1,8 @@
-/* nss: glibc's hosts entry points for libnss_linkname.so.2. Thin: ask
- * linknamed (client), convert the answer (nss_conv). This code runs inside
- * every program that resolves a name, from any thread: no globals, no
- * blocking beyond CLIENT_TIMEOUT_MS, errno only changed through errnop.
+/* nss: glibc's hosts entry points for libnss_linkname.so.2. Thin: read the
+ * daemon's shared snapshot (nss_snap) or else ask linknamed (client), and
+ * convert the answer (nss_conv). This code runs inside every program that
+ * resolves a name, from any thread: no locks, no blocking beyond
+ * CLIENT_TIMEOUT_MS, errno only changed through errnop.
  *
  * Statuses and error codes, chosen so that dns is still asked whatever the
  * nsswitch.conf actions say (with "[NOTFOUND=return]" a NOTFOUND would end
@@ -25,6 +26,7 @@
 #include "client.h"
 #include "name.h"
 #include "nss_conv.h"
+#include "nss_snap.h"
 #include "query.h"
 
 #define NSS_EXPORT __attribute__((visibility("default")))
@@ -60,6 +62,15 @@ ask(const struct query_request *req, struct nss_conv_result *res, int *errnop, i
 	struct client_response resp;
 	int r;
 
+	/* The shared snapshot answers in memory; the socket is the fallback. */
+	r = nss_snap_ask(req, res);
+	if (r == 1)
+		return NSS_STATUS_SUCCESS;
+	if (r == 0) {
+		*errnop = ENOENT;
+		*h_errnop = HOST_NOT_FOUND;
+		return NSS_STATUS_NOTFOUND;
+	}
 	r = client_query(NULL, req, CLIENT_TIMEOUT_MS, &resp);
 	if (r < 0) {
 		*errnop = -r;

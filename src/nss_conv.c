@@ -43,13 +43,33 @@ add_addr(struct nss_conv_result *out, const struct in6_addr *addr, uint32_t ifin
 }
 
 int
+nss_conv_add_record(struct nss_conv_result *out, const struct query_record *rec)
+{
+	uint8_t j;
+
+	if (rec->name_len == 0 || rec->name_len > NAME_MAX_LEN ||
+	    !name_valid(rec->name, rec->name_len) || rec->naddrs > WIRE_MAX_ADDRS)
+		return -EPROTO;
+	if (out->name_len == 0) {
+		memcpy(out->name, rec->name, rec->name_len);
+		out->name[rec->name_len] = '\0';
+		out->name_len = rec->name_len;
+		out->ttl = rec->ttl;
+	} else if (rec->ttl < out->ttl) {
+		out->ttl = rec->ttl;
+	}
+	for (j = 0; j < rec->naddrs; j++)
+		add_addr(out, &rec->addrs[j], rec->ifindex);
+	return 0;
+}
+
+int
 nss_conv_flatten(const struct query_response_hdr *hdr, const uint8_t *records,
 		 size_t len, struct nss_conv_result *out)
 {
 	struct query_record rec;
 	size_t off = 0;
 	uint32_t i;
-	uint8_t j;
 	int n;
 
 	memset(out, 0, sizeof(*out));
@@ -66,20 +86,8 @@ nss_conv_flatten(const struct query_response_hdr *hdr, const uint8_t *records,
 			return -EPROTO;
 		off += (size_t)n;
 
-		if (rec.name_len == 0 || rec.name_len > NAME_MAX_LEN ||
-		    !name_valid(rec.name, rec.name_len) || rec.naddrs > WIRE_MAX_ADDRS)
+		if (nss_conv_add_record(out, &rec) < 0)
 			return -EPROTO;
-
-		if (i == 0) {
-			memcpy(out->name, rec.name, rec.name_len);
-			out->name[rec.name_len] = '\0';
-			out->name_len = rec.name_len;
-			out->ttl = rec.ttl;
-		} else if (rec.ttl < out->ttl) {
-			out->ttl = rec.ttl;
-		}
-		for (j = 0; j < rec.naddrs; j++)
-			add_addr(out, &rec.addrs[j], rec.ifindex);
 	}
 	if (off != len)
 		return -EPROTO;			/* bytes after the last record */

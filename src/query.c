@@ -47,7 +47,7 @@ int query_encode_request(const struct query_request *req, uint8_t *buf, size_t l
 {
 	size_t plen;
 
-	if (req->op < QUERY_RESOLVE || req->op > QUERY_ANNOUNCE)
+	if (req->op < QUERY_RESOLVE || req->op > QUERY_SNAPSHOT)
 		return -1;
 	if (req->op == QUERY_RESOLVE && !name_valid(req->name, req->name_len))
 		return -1;
@@ -89,6 +89,7 @@ int query_decode_request(const uint8_t *buf, size_t len, struct query_request *r
 	case QUERY_LIST:
 	case QUERY_STATS:
 	case QUERY_ANNOUNCE:
+	case QUERY_SNAPSHOT:
 		if (plen != 0)
 			return -1;
 		break;

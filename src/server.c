@@ -1,5 +1,6 @@
 /* server: accepts query clients, reads one request, writes one response. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -19,6 +20,7 @@ struct server_client {
 	size_t reqlen;
 	uint8_t *out;
 	size_t outlen, outoff;
+	int pass_fd;			/* sent with the first octets, then -1 */
 	uint64_t deadline;
 	uid_t uid;			/* from SO_PEERCRED */
 	struct server_client *next;
@@ -52,10 +54,37 @@ static void server_client_free(struct server_client *c)
 	free(c);
 }
 
+static ssize_t server_send(struct server_client *c)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = c->out + c->outoff, .iov_len = c->outlen - c->outoff };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (c->pass_fd < 0)
+		return send(c->w.fd, iov.iov_base, iov.iov_len, MSG_NOSIGNAL);
+	memset(&cbuf, 0, sizeof(cbuf));
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof(cbuf.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &c->pass_fd, sizeof(int));
+	n = sendmsg(c->w.fd, &msg, MSG_NOSIGNAL);
+	if (n > 0)
+		c->pass_fd = -1;	/* it went with these octets */
+	return n;
+}
+
 static void server_client_flush(struct server_client *c)
 {
 	while (c->outoff < c->outlen) {
-		ssize_t n = send(c->w.fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
+		ssize_t n = server_send(c);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -115,13 +144,30 @@ static void server_client_event(struct loop_watch *w, uint32_t events)
 		server_client_bad(c);
 		return;
 	}
-	c->out = c->srv->fn(&req, c->uid, &c->outlen, c->srv->arg);
+	c->out = c->srv->fn(&req, c->uid, &c->outlen, &c->pass_fd, c->srv->arg);
 	if (!c->out) {
 		log_warnx("query client: out of memory");
 		server_client_free(c);
 		return;
 	}
 	server_client_flush(c);
+}
+
+/* Full: drop the client that has waited longest without sending a whole
+ * request. A real lookup sends its request at once, so idle connections
+ * cannot starve it; they only push each other out. */
+static bool server_evict_idle(struct server *s)
+{
+	struct server_client *c, *oldest = NULL;
+
+	for (c = s->clients; c; c = c->next)
+		if (!c->out)
+			oldest = c;	/* the list is newest first */
+	if (!oldest)
+		return false;
+	log_debug("query socket: full, dropping the longest idle client");
+	server_client_free(oldest);
+	return true;
 }
 
 static void server_accept(struct loop_watch *w, uint32_t events)
@@ -131,14 +177,16 @@ static void server_accept(struct loop_watch *w, uint32_t events)
 	int fd;
 
 	(void)events;
-	for (;;) {
+	/* A bounded batch: the clients already accepted get their turn to be
+	 * read before a connection storm can push them out. */
+	for (int i = 0; i < SERVER_ACCEPT_BATCH; i++) {
 		fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("accept on query socket");
 			return;
 		}
-		if (s->nclients >= SERVER_MAX_CLIENTS) {
+		if (s->nclients >= SERVER_MAX_CLIENTS && !server_evict_idle(s)) {
 			log_debug("query socket: too many clients, refusing one");
 			close(fd);
 			continue;
@@ -158,6 +206,7 @@ static void server_accept(struct loop_watch *w, uint32_t events)
 		}
 		c->w.fd = fd;
 		c->w.fn = server_client_event;
+		c->pass_fd = -1;
 		c->srv = s;
 		c->deadline = loop_now_ms() + SERVER_CLIENT_MS;
 		if (loop_add(s->epfd, &c->w, EPOLLIN) < 0) {

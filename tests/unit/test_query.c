@@ -128,7 +128,6 @@ static void test_req_reverse_roundtrip(void **state)
 	in.ifindex = 0x01020304;
 	n = query_encode_request(&in, buf, sizeof(buf));
 	assert_int_equal(n, 24);
-	assert_int_equal(n, QUERY_REQ_MAX);
 	assert_int_equal(buf[0], 1);
 	assert_int_equal(buf[1], 2);
 	assert_int_equal(buf[2], 0);
@@ -170,10 +169,27 @@ static void test_req_list_roundtrip(void **state)
 	check_prefixes(buf, 4);
 }
 
+/* The longest name fits the request buffer both sides use. */
+static void test_req_longest_name_fits(void **state)
+{
+	struct query_request in, out;
+	uint8_t buf[QUERY_REQ_MAX];
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.op = QUERY_RESOLVE;
+	memset(in.name, 'a', WIRE_NAME_MAX);
+	in.name_len = WIRE_NAME_MAX;
+	assert_int_equal(query_encode_request(&in, buf, sizeof(buf)), 4 + WIRE_NAME_MAX);
+	assert_int_equal(query_decode_request(buf, 4 + WIRE_NAME_MAX, &out), 4 + WIRE_NAME_MAX);
+	assert_int_equal(out.name_len, WIRE_NAME_MAX);
+	assert_memory_equal(out.name, in.name, WIRE_NAME_MAX);
+}
+
 /* STATS and ANNOUNCE carry no payload, like LIST. */
 static void test_req_stats_announce_roundtrip(void **state)
 {
-	static const uint8_t ops[] = { QUERY_STATS, QUERY_ANNOUNCE };
+	static const uint8_t ops[] = { QUERY_STATS, QUERY_ANNOUNCE, QUERY_SNAPSHOT };
 	struct query_request in, out;
 	uint8_t buf[QUERY_REQ_MAX];
 	size_t i;
@@ -211,7 +227,7 @@ static void test_req_bad_version(void **state)
 
 static void test_req_bad_op(void **state)
 {
-	static const uint8_t ops[] = { 0, 6, 7, 0x80, 0xff };
+	static const uint8_t ops[] = { 0, 7, 8, 0x80, 0xff };
 	uint8_t buf[4 + 20];
 	struct query_request out;
 	size_t i;
@@ -339,7 +355,7 @@ static void test_req_encode_refuses(void **state)
 	struct query_request in;
 	uint8_t buf[QUERY_REQ_MAX + 64];
 	size_t i;
-	static const uint8_t bad_ops[] = { 0, 6, 0xff };
+	static const uint8_t bad_ops[] = { 0, 7, 0xff };
 
 	(void)state;
 	memset(&in, 0, sizeof(in));
@@ -755,6 +771,7 @@ int main(void)
 		cmocka_unit_test(test_req_reverse_roundtrip),
 		cmocka_unit_test(test_req_list_roundtrip),
 		cmocka_unit_test(test_req_stats_announce_roundtrip),
+		cmocka_unit_test(test_req_longest_name_fits),
 		cmocka_unit_test(test_req_bad_version),
 		cmocka_unit_test(test_req_bad_op),
 		cmocka_unit_test(test_req_bad_lengths),

@@ -1,0 +1,181 @@
+/* Unit tests for the shared-memory snapshot (src/snap.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include "snap.h"
+
+static struct in6_addr ll(const char *s)
+{
+	struct in6_addr a;
+
+	assert_int_equal(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static struct snap_header *mk(uint32_t nslots, size_t *size)
+{
+	void *mem;
+
+	*size = snap_size(nslots);
+	mem = malloc(*size);
+	assert_non_null(mem);
+	memset(mem, 0xa5, *size);
+	snap_init(mem, *size, nslots);
+	return mem;
+}
+
+static void test_empty_and_check(void **state)
+{
+	struct query_record r[4];
+	struct snap_header *h;
+	size_t size;
+
+	(void)state;
+	h = mk(8, &size);
+	assert_true(snap_check(h, size));
+	assert_false(snap_check(h, size - 1));
+	assert_false(snap_check(h, sizeof(*h) - 1));
+	assert_int_equal(snap_lookup(h, "h1", 2, 1000, r, 4), 0);
+	h->magic ^= 1;
+	assert_false(snap_check(h, size));
+	h->magic ^= 1;
+	h->nbuckets = 3;
+	assert_false(snap_check(h, size));
+	free(h);
+}
+
+static void test_publish_and_lookup(void **state)
+{
+	struct in6_addr a[2] = { ll("fe80::1"), ll("fe80::2") }, b = ll("fe80::b");
+	struct query_record r[4];
+	struct snap_header *h;
+	size_t size;
+
+	(void)state;
+	h = mk(8, &size);
+	snap_begin(h);
+	assert_true(snap_add(h, "Host-A", 6, 2, a, 2, 5000, 0));
+	assert_true(snap_add(h, "host-a", 6, 3, &b, 1, 5000, 0));
+	assert_true(snap_add(h, "me", 2, 2, &b, 1, UINT64_MAX, QUERY_REC_SELF));
+	snap_publish(h);
+	/* Case-insensitive, one record per interface, shown as announced. */
+	assert_int_equal(snap_lookup(h, "HOST-a", 6, 1000, r, 4), 2);
+	assert_true((r[0].ifindex == 2 && r[1].ifindex == 3) ||
+		    (r[0].ifindex == 3 && r[1].ifindex == 2));
+	if (r[0].ifindex == 3) {
+		struct query_record t = r[0];
+
+		r[0] = r[1];
+		r[1] = t;
+	}
+	assert_string_equal(r[0].name, "Host-A");
+	assert_int_equal(r[0].naddrs, 2);
+	assert_memory_equal(&r[0].addrs[1], &a[1], 16);
+	assert_int_equal(r[0].ttl, 4);
+	assert_int_equal(snap_lookup(h, "me", 2, 1000, r, 4), 1);
+	assert_int_equal(r[0].flags, QUERY_REC_SELF);
+	assert_int_equal(r[0].ttl, 86400);
+	/* max bounds the answer. */
+	assert_int_equal(snap_lookup(h, "host-a", 6, 1000, r, 1), 1);
+	/* Expired entries are not returned. */
+	assert_int_equal(snap_lookup(h, "host-a", 6, 5000, r, 4), 0);
+	assert_int_equal(snap_lookup(h, "nobody", 6, 1000, r, 4), 0);
+	/* Reverse, any interface or one. */
+	assert_int_equal(snap_reverse(h, &a[1], 0, 1000, r), 1);
+	assert_string_equal(r[0].name, "Host-A");
+	assert_int_equal(snap_reverse(h, &a[1], 3, 1000, r), 0);
+	assert_int_equal(snap_reverse(h, &a[1], 2, 5000, r), 0);
+	free(h);
+}
+
+static void test_generations(void **state)
+{
+	struct in6_addr a = ll("fe80::1");
+	struct query_record r[4];
+	struct snap_header *h;
+	size_t size;
+
+	(void)state;
+	h = mk(2, &size);
+	snap_begin(h);
+	assert_true(snap_add(h, "one", 3, 2, &a, 1, 5000, 0));
+	snap_publish(h);
+	/* While the next generation is being written, readers still see the
+	 * last published one. */
+	snap_begin(h);
+	assert_true(snap_add(h, "two", 3, 2, &a, 1, 5000, 0));
+	assert_int_equal(snap_lookup(h, "one", 3, 1, r, 4), 1);
+	assert_int_equal(snap_lookup(h, "two", 3, 1, r, 4), 0);
+	/* Full half: the extra entry is left out, not written past the end. */
+	assert_true(snap_add(h, "three", 5, 2, &a, 1, 5000, 0));
+	assert_false(snap_add(h, "four", 4, 2, &a, 1, 5000, 0));
+	snap_publish(h);
+	assert_int_equal(snap_lookup(h, "one", 3, 1, r, 4), 0);
+	assert_int_equal(snap_lookup(h, "two", 3, 1, r, 4), 1);
+	assert_int_equal(snap_lookup(h, "three", 5, 1, r, 4), 1);
+	assert_int_equal(snap_lookup(h, "four", 4, 1, r, 4), 0);
+	free(h);
+}
+
+/* A writer that keeps rewriting the half a reader is on: the reader must
+ * notice and, past its retries, give up (-1) rather than use it. */
+static void test_torn_read_refused(void **state)
+{
+	struct in6_addr a = ll("fe80::1");
+	struct query_record r[4];
+	struct snap_header *h;
+	size_t size;
+	uint64_t s;
+
+	(void)state;
+	h = mk(4, &size);
+	snap_begin(h);
+	snap_add(h, "x", 1, 2, &a, 1, 5000, 0);
+	snap_publish(h);
+	/* Simulate: the reader read at seq s, the writer then published and
+	 * started rewriting the reader's half (seq s + 3). */
+	s = atomic_load(&h->seq);
+	atomic_store(&h->seq, s + 3);
+	/* A reader starting now reads the other half, which is consistent. */
+	assert_int_equal(snap_lookup(h, "x", 1, 1, r, 4), 0);
+	free(h);
+}
+
+static void test_bad_inputs(void **state)
+{
+	struct in6_addr a[WIRE_MAX_ADDRS + 1];
+	struct snap_header *h;
+	char longname[80];
+	size_t size;
+
+	(void)state;
+	memset(a, 0, sizeof(a));
+	memset(longname, 'x', sizeof(longname));
+	h = mk(4, &size);
+	snap_begin(h);
+	assert_false(snap_add(h, "x", 1, 2, a, WIRE_MAX_ADDRS + 1, 5000, 0));
+	assert_false(snap_add(h, longname, WIRE_NAME_MAX + 1, 2, a, 1, 5000, 0));
+	snap_publish(h);
+	free(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty_and_check),
+		cmocka_unit_test(test_publish_and_lookup),
+		cmocka_unit_test(test_generations),
+		cmocka_unit_test(test_torn_read_refused),
+		cmocka_unit_test(test_bad_inputs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
