@@ -14,11 +14,16 @@ struct sched_params {
 	uint32_t start_delay_max_ms;	/* random delay before the first */
 	uint32_t answer_delay_max_ms;	/* random delay before answering SOLICIT */
 	uint32_t answer_min_gap_ms;	/* at most one answer per gap per link */
+	uint32_t budget_pps;		/* announcements per second the whole link
+					 * may carry in steady state; 0: no scaling */
 };
 
 /* Defaults, explained in docs/PROTOCOL.md "Timing". */
-#define SCHED_DEFAULT_INTERVAL_MS	30000u
-#define SCHED_DEFAULT_LIFETIME_S	120u
+#define SCHED_DEFAULT_INTERVAL_MS	10000u
+#define SCHED_DEFAULT_LIFETIME_S	30u
+#define SCHED_DEFAULT_BUDGET_PPS	20u
+/* Start-up announcements heard before we hold back ours. */
+#define SCHED_QUIET_HEARD		3u
 void sched_params_default(struct sched_params *p);
 
 struct sched_if {
@@ -27,6 +32,9 @@ struct sched_if {
 	uint32_t solicit_left;
 	uint64_t answer_at;		/* 0: no answer pending */
 	uint64_t last_answer;		/* 0: never */
+	uint64_t started;		/* when the start-up burst began */
+	uint32_t heard;			/* announcements heard since then */
+	uint32_t population;		/* neighbours known on this link */
 };
 
 #define SCHED_ANNOUNCE	0x1u
@@ -44,5 +52,21 @@ uint64_t sched_next(const struct sched_if *s);
 void sched_solicited(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd);
 /* Announce now (start-up of a changed address set, or an operator's request). */
 void sched_announce_now(struct sched_if *s, uint64_t now);
+
+/* Scaling with the link's population, as RTCP does (RFC 3550 6.2-6.3):
+ * the steady period grows so that the whole link stays within budget_pps,
+ * the answer window widens so SOLICIT answers stay within ten times that,
+ * and a start-up burst that hears the link busy holds back (reconsideration)
+ * and stops soliciting, so a mass restart does not flood the link. */
+#define SCHED_HAVE_POPULATION 1
+/* An announcement was heard on this link. */
+void sched_heard(struct sched_if *s);
+/* Neighbours currently known on this link. */
+void sched_set_population(struct sched_if *s, uint32_t n);
+/* The steady period before jitter, in ms. */
+uint64_t sched_base_period(const struct sched_params *p, const struct sched_if *s);
+/* The lifetime to announce: at least min_s, and three periods (the longest
+ * jittered one) so that neighbours never expire us between announcements. */
+uint32_t sched_lifetime(const struct sched_params *p, const struct sched_if *s, uint32_t min_s);
 
 #endif

@@ -1,5 +1,6 @@
 /* sched: the announce scheduler for one interface. */
 #include "sched.h"
+#include "wire.h"
 
 void sched_params_default(struct sched_params *p)
 {
@@ -8,19 +9,60 @@ void sched_params_default(struct sched_params *p)
 	p->burst = 3;
 	p->burst_solicits = 2;
 	p->burst_spacing_ms = 500;
-	p->start_delay_max_ms = 50;
+	p->start_delay_max_ms = 10;
 	p->answer_delay_max_ms = 250;
 	p->answer_min_gap_ms = 1000;
+	p->budget_pps = SCHED_DEFAULT_BUDGET_PPS;
+}
+
+static uint64_t sched_period_for(const struct sched_params *p, uint32_t population)
+{
+	uint64_t scaled;
+
+	if (!p->budget_pps)
+		return p->interval_ms;
+	/* population + 1 senders (us too) sharing budget_pps. */
+	scaled = ((uint64_t)population + 1) * 1000 / p->budget_pps;
+	return scaled > p->interval_ms ? scaled : p->interval_ms;
+}
+
+uint64_t sched_base_period(const struct sched_params *p, const struct sched_if *s)
+{
+	return sched_period_for(p, s->population);
+}
+
+uint32_t sched_lifetime(const struct sched_params *p, const struct sched_if *s, uint32_t min_s)
+{
+	/* During a busy start-up our next announcement may be held back for
+	 * as long as the others take: what we heard bounds how long. */
+	uint32_t n = s->heard > s->population ? s->heard : s->population;
+	uint64_t longest = sched_period_for(p, n) * (100 + p->jitter_pct) / 100;
+	uint64_t three = (3 * longest + 999) / 1000;
+
+	if (three < min_s)
+		three = min_s;
+	return three > WIRE_LIFETIME_MAX ? WIRE_LIFETIME_MAX : (uint32_t)three;
+}
+
+void sched_heard(struct sched_if *s)
+{
+	if (s->heard < UINT32_MAX)
+		s->heard++;
+}
+
+void sched_set_population(struct sched_if *s, uint32_t n)
+{
+	s->population = n;
 }
 
 /* A period of interval +/- jitter_pct percent, so that hosts started
  * together drift apart instead of announcing in lockstep. */
-static uint64_t sched_period(const struct sched_params *p, uint32_t rnd)
+static uint64_t sched_period(const struct sched_params *p, const struct sched_if *s, uint32_t rnd)
 {
 	uint64_t span = 2 * (uint64_t)p->jitter_pct + 1;
 	uint64_t pct = 100 - p->jitter_pct + rnd % span;
 
-	return (uint64_t)p->interval_ms * pct / 100;
+	return sched_base_period(p, s) * pct / 100;
 }
 
 void sched_start(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd)
@@ -30,6 +72,8 @@ void sched_start(const struct sched_params *p, struct sched_if *s, uint64_t now,
 	s->burst_left = p->burst;
 	s->solicit_left = p->burst_solicits < p->burst ? p->burst_solicits : p->burst;
 	s->answer_at = 0;
+	s->started = now;
+	s->heard = 0;
 	/* next_announce == 0 means stopped, so never schedule at time 0. */
 	s->next_announce = now + delay ? now + delay : 1;
 }
@@ -48,15 +92,33 @@ unsigned int sched_due(const struct sched_params *p, struct sched_if *s, uint64_
 
 	if (!s->next_announce)
 		return 0;
+	if (now >= s->next_announce && s->burst_left && p->budget_pps &&
+	    s->heard > SCHED_QUIET_HEARD) {
+		/* Reconsideration: the link is busy with others' start-ups (a
+		 * mass restart). Wait until what we heard fits the budget, and
+		 * then some, so that the ones waiting do not all go at once. */
+		uint64_t fair = s->started +
+				(uint64_t)(s->heard - SCHED_QUIET_HEARD) * 1000 / p->budget_pps;
+
+		if (now < fair) {
+			uint64_t spread = (fair - s->started) / 2 + 1;
+
+			s->next_announce = fair + rnd % spread;
+			return 0;
+		}
+	}
 	if (now >= s->next_announce) {
 		what |= SCHED_ANNOUNCE;
 		if (s->solicit_left) {
-			what |= SCHED_SOLICIT;
+			/* Hearing others already teaches us the link: asking
+			 * everyone to answer would only add to the load. */
+			if (!p->budget_pps || s->heard <= SCHED_QUIET_HEARD)
+				what |= SCHED_SOLICIT;
 			s->solicit_left--;
 		}
 		if (s->burst_left)
 			s->burst_left--;
-		s->next_announce = now + (s->burst_left ? p->burst_spacing_ms : sched_period(p, rnd));
+		s->next_announce = now + (s->burst_left ? p->burst_spacing_ms : sched_period(p, s, rnd));
 		/* This announcement answers any SOLICIT still waiting. */
 		s->answer_at = 0;
 	}
@@ -81,15 +143,24 @@ uint64_t sched_next(const struct sched_if *s)
 
 void sched_solicited(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd)
 {
-	uint64_t at;
+	uint64_t at, window;
 
 	if (!s->next_announce || s->answer_at)
 		return;
 	/* A start-up announcement due within the answer window answers it. */
 	if (s->burst_left && s->next_announce <= now + p->answer_delay_max_ms)
 		return;
-	/* Random delay: fifty hosts must not answer in the same microsecond. */
-	at = now + (p->answer_delay_max_ms ? rnd % (p->answer_delay_max_ms + 1) : 0);
+	/* Random delay: fifty hosts must not answer in the same microsecond;
+	 * on a big link the window widens to keep answers within ten times
+	 * the link's budget. */
+	window = p->answer_delay_max_ms;
+	if (p->budget_pps) {
+		uint64_t wide = ((uint64_t)s->population + 1) * 1000 / (10 * (uint64_t)p->budget_pps);
+
+		if (wide > window)
+			window = wide;
+	}
+	at = now + (window ? rnd % (window + 1) : 0);
 	/* At most one answer per gap per link: a SOLICIT storm must not turn
 	 * us into an amplifier. */
 	if (s->last_answer && at < s->last_answer + p->answer_min_gap_ms)

@@ -26,8 +26,8 @@ static void test_defaults(void **state)
 	config_defaults(&c);
 	assert_int_equal(c.set, 0);
 	assert_string_equal(c.name, "");
-	assert_int_equal(c.interval_s, 30);
-	assert_int_equal(c.lifetime_s, 120);
+	assert_int_equal(c.interval_s, 10);
+	assert_int_equal(c.lifetime_s, 30);
 	assert_int_equal(c.table_size, 1024);
 	assert_string_equal(c.socket, "@linkname");
 	assert_string_equal(c.user, "");

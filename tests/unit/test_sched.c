@@ -98,6 +98,16 @@ static void bring_to_steady(const struct sched_params *p, struct sched_if *s, ui
 	*now = check_burst(p, s, T0, 7, 0);
 }
 
+/* The figures below were chosen for a 30 s interval, 50 ms start delay and
+ * no population scaling; the defaults and the scaling have their own tests. */
+static void classic_params(struct sched_params *p)
+{
+	sched_params_default(p);
+	p->interval_ms = 30000;
+	p->start_delay_max_ms = 50;
+	p->budget_pps = 0;
+}
+
 static void test_defaults(void **state)
 {
 	struct sched_params p;
@@ -105,15 +115,17 @@ static void test_defaults(void **state)
 	(void)state;
 	memset(&p, 0xff, sizeof(p));
 	sched_params_default(&p);
-	assert_int_equal(p.interval_ms, 30000);
+	assert_int_equal(p.interval_ms, 10000);
 	assert_int_equal(p.jitter_pct, 10);
 	assert_int_equal(p.burst, 3);
 	assert_int_equal(p.burst_solicits, 2);
 	assert_int_equal(p.burst_spacing_ms, 500);
-	assert_int_equal(p.start_delay_max_ms, 50);
+	assert_int_equal(p.start_delay_max_ms, 10);
 	assert_int_equal(p.answer_delay_max_ms, 250);
 	assert_int_equal(p.answer_min_gap_ms, 1000);
-	assert_int_equal(SCHED_DEFAULT_LIFETIME_S * 1000, 4 * SCHED_DEFAULT_INTERVAL_MS);
+	assert_int_equal(p.budget_pps, 20);
+	/* Three periods: two lost announcements in a row are survived. */
+	assert_int_equal(SCHED_DEFAULT_LIFETIME_S * 1000, 3 * SCHED_DEFAULT_INTERVAL_MS);
 }
 
 static void test_burst_then_steady(void **state)
@@ -124,7 +136,7 @@ static void test_burst_then_steady(void **state)
 	size_t i, j;
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 	for (i = 0; i < sizeof(rnds) / sizeof(rnds[0]); i++) {
 		uint64_t now = check_burst(&p, &s, T0, rnds[i], rnds[i]);
 		struct ev e;
@@ -150,7 +162,7 @@ static void test_start_delay_bounds(void **state)
 	uint64_t lo = UINT64_MAX, hi = 0;
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 	for (r = 0; r < 1000; r++) {
 		memset(&s, 0, sizeof(s));
 		sched_start(&p, &s, T0, r);
@@ -181,7 +193,7 @@ static void test_jitter_spread(void **state)
 	struct ev e;
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 	bring_to_steady(&p, &s, &now);
 	for (r = 0; r < 200; r++) {
 		uint64_t prev = now, d;
@@ -210,7 +222,7 @@ static void test_stop(void **state)
 	uint64_t now;
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 
 	/* Stopped during the burst. */
 	memset(&s, 0, sizeof(s));
@@ -245,7 +257,7 @@ static void test_restart(void **state)
 	uint64_t now;
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 	bring_to_steady(&p, &s, &now);
 	/* Address set changed / interface back: the burst runs again. */
 	(void)check_burst(&p, &s, now + 1234, 5, 0);
@@ -262,7 +274,7 @@ static void test_solicited_window(void **state)
 	size_t i;
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 	for (i = 0; i < sizeof(rnds) / sizeof(rnds[0]); i++) {
 		uint64_t now, regular, at, t;
 		struct ev e;
@@ -294,7 +306,7 @@ static void test_solicited_spread(void **state)
 	uint32_t r;
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 	for (r = 0; r < 500; r++) {
 		bring_to_steady(&p, &s, &now);
 		t = now + 3000;
@@ -317,7 +329,7 @@ static void test_second_solicit_does_not_move(void **state)
 	struct ev ev[8];
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 	bring_to_steady(&p, &s, &now);
 	t = now + 2000;
 	sched_solicited(&p, &s, t, 200);
@@ -347,7 +359,7 @@ static void test_rate_limit(void **state)
 	struct ev e;
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 	bring_to_steady(&p, &s, &now);
 	regular = sched_next(&s);
 	start = now + 1000;
@@ -386,7 +398,7 @@ static void test_rate_limit_exact(void **state)
 	struct ev e;
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 	bring_to_steady(&p, &s, &now);
 	t = now + 4000;
 	sched_solicited(&p, &s, t, 0);
@@ -415,7 +427,7 @@ static void test_solicit_during_burst(void **state)
 	uint32_t r;
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 
 	/* Before the first announcement (due within 50 ms): nothing extra,
 	 * whatever the random number. */
@@ -481,7 +493,7 @@ static void test_announcement_cancels_answer(void **state)
 	struct ev ev[8];
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 	bring_to_steady(&p, &s, &now);
 	regular = sched_next(&s);
 	/* Answer would be due 150 ms after the regular announcement. */
@@ -513,7 +525,7 @@ static void test_solicited_stopped(void **state)
 	uint64_t now;
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 	memset(&s, 0, sizeof(s));
 	sched_solicited(&p, &s, T0, 100);
 	assert_int_equal(sched_next(&s), UINT64_MAX);
@@ -536,7 +548,7 @@ static void test_announce_now(void **state)
 	struct ev e;
 
 	(void)state;
-	sched_params_default(&p);
+	classic_params(&p);
 	bring_to_steady(&p, &s, &now);
 	t = now + 7000;
 	assert_true(sched_next(&s) > t);
@@ -558,6 +570,105 @@ static void test_announce_now(void **state)
 	assert_int_equal(sched_due(&p, &s, now + 5, 0), 0);
 }
 
+/* Steady period and lifetime grow with the link's population so that the
+ * whole link stays within budget_pps; small links keep the interval. */
+static void test_population_scaling(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now = T0, t;
+	int i;
+
+	(void)state;
+	sched_params_default(&p);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(sched_base_period(&p, &s), 10000);
+	sched_set_population(&s, 50);
+	assert_int_equal(sched_base_period(&p, &s), 10000);	/* 51 / 20 pps < 10 s */
+	sched_set_population(&s, 999);
+	assert_int_equal(sched_base_period(&p, &s), 50000);	/* 1000 senders / 20 pps */
+	sched_set_population(&s, 9999);
+	assert_int_equal(sched_base_period(&p, &s), 500000);
+	/* Lifetime: three of the longest jittered periods, never below min. */
+	assert_int_equal(sched_lifetime(&p, &s, 30), 3 * 550);
+	sched_set_population(&s, 0);
+	assert_int_equal(sched_lifetime(&p, &s, 30), 33);
+	assert_int_equal(sched_lifetime(&p, &s, 120), 120);
+	sched_set_population(&s, 2000000);
+	assert_int_equal(sched_lifetime(&p, &s, 30), 86400);
+
+	/* Steady announcements at population 999 come every 45-55 s. */
+	sched_set_population(&s, 999);
+	sched_start(&p, &s, now, 0);
+	for (i = 0; i < 3; i++) {
+		now = sched_next(&s);
+		assert_true(sched_due(&p, &s, now, 7) & SCHED_ANNOUNCE);
+	}
+	for (i = 0; i < 5; i++) {
+		t = sched_next(&s);
+		assert_true(t - now >= 45000 && t - now <= 55000);
+		now = t;
+		assert_true(sched_due(&p, &s, now, (uint32_t)i * 7919u) & SCHED_ANNOUNCE);
+	}
+	/* Without a budget, no scaling. */
+	p.budget_pps = 0;
+	assert_int_equal(sched_base_period(&p, &s), 10000);
+}
+
+/* A start-up that hears the link busy (a mass restart) holds back and
+ * stops soliciting; a quiet link sees it at once. */
+static void test_reconsideration(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	unsigned int what;
+	uint64_t t;
+	int i;
+
+	(void)state;
+	sched_params_default(&p);
+	memset(&s, 0, sizeof(s));
+	/* Quiet link: the first announcement goes within 10 ms, with a SOLICIT. */
+	sched_start(&p, &s, T0, 5);
+	assert_int_equal(sched_next(&s), T0 + 5);
+	assert_int_equal(sched_due(&p, &s, T0 + 5, 0), SCHED_ANNOUNCE | SCHED_SOLICIT);
+
+	/* A few start-up announcements heard change nothing. */
+	sched_start(&p, &s, T0, 5);
+	for (i = 0; i < 3; i++)
+		sched_heard(&s);
+	assert_int_equal(sched_due(&p, &s, T0 + 5, 0), SCHED_ANNOUNCE | SCHED_SOLICIT);
+
+	/* 203 heard: our turn waits until 200 / 20 pps = 10 s after start. */
+	sched_start(&p, &s, T0, 5);
+	for (i = 0; i < 203; i++)
+		sched_heard(&s);
+	assert_int_equal(sched_due(&p, &s, T0 + 5, 0), 0);
+	t = sched_next(&s);
+	assert_true(t >= T0 + 10000 && t <= T0 + 15001);
+	assert_int_equal(sched_due(&p, &s, t - 1, 0), 0);
+	/* When it goes, no SOLICIT: the link already teaches us. */
+	what = sched_due(&p, &s, t, 0);
+	assert_int_equal(what, SCHED_ANNOUNCE);
+	/* Heard more meanwhile: the next burst announcement waits again. */
+	for (i = 0; i < 200; i++)
+		sched_heard(&s);
+	t = sched_next(&s);
+	assert_int_equal(sched_due(&p, &s, t, 0), 0);
+	assert_true(sched_next(&s) >= T0 + 20000);
+	/* The lifetime announced covers the wait. */
+	assert_true(sched_lifetime(&p, &s, 30) >= 3 * 403 / 20);
+
+	/* A SOLICIT on a big link is answered within population / (10 * budget). */
+	sched_start(&p, &s, T0, 0);
+	sched_set_population(&s, 9999);
+	s.burst_left = 0;
+	s.next_announce = T0 + 1000000;
+	sched_solicited(&p, &s, T0, 0xffffffffu);
+	assert_true(s.answer_at > T0 + 250);
+	assert_true(s.answer_at <= T0 + 50000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +687,8 @@ int main(void)
 		cmocka_unit_test(test_announcement_cancels_answer),
 		cmocka_unit_test(test_solicited_stopped),
 		cmocka_unit_test(test_announce_now),
+		cmocka_unit_test(test_population_scaling),
+		cmocka_unit_test(test_reconsideration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
