@@ -9,7 +9,9 @@
 #include "query.h"
 
 /* For RESOLVE and REVERSE requests: 1 found (res filled), 0 not known,
- * -1 no usable snapshot (ask the daemon instead). */
-int nss_snap_ask(const struct query_request *req, struct nss_conv_result *res);
+ * -1 no usable snapshot. Then *err is 0 if the daemon answered (ask it
+ * over the socket instead), or the errno of failing to reach it (absent,
+ * hung: asking again would only double the wait). */
+int nss_snap_ask(const struct query_request *req, struct nss_conv_result *res, int *err);
 
 #endif

@@ -38,7 +38,7 @@
 #include "table.h"
 #include "wire.h"
 
-#define LINKS_MAX	256
+#define LINKS_MAX	1024	/* a busy container host has hundreds of veths */
 
 /* Drops decided here, beyond the decoder's own reasons (enum wire_err). */
 enum drop {
@@ -74,6 +74,7 @@ static const char *const drop_names[DROP_COUNT] = {
 
 /* Learning new (name, interface) entries: a burst of 4 per source, then one
  * per 10 s. A host announces one name per link, so only a flood hits it. */
+#define UDP_BATCH	64	/* datagrams read per wake-up */
 #define LEARN_BURST	4
 #define LEARN_PER_MS	10000
 
@@ -157,7 +158,7 @@ static void msg_self(struct wire_msg *m, uint8_t type, const struct link *l)
 	m->naddrs = (uint8_t)l->info.naddrs;
 	memcpy(m->addrs, l->info.addrs, l->info.naddrs * sizeof(m->addrs[0]));
 	if (type == WIRE_ANNOUNCE)
-		m->lifetime = d.lifetime;
+		m->lifetime = sched_lifetime(&d.sp, &l->sched, d.lifetime);
 }
 
 static const char *const type_names[] = { "?", "ANNOUNCE", "GOODBYE", "SOLICIT" };
@@ -297,6 +298,28 @@ static bool is_our_name(const char *name, size_t len)
 	return name_equal(name, len, d.name, d.name_len);
 }
 
+/* Neighbour arrivals are logged, but a flood of names must not fill the
+ * log: at most NEIGH_LOG_BURST lines a minute, then one summary line. */
+#define NEIGH_LOG_BURST 20
+static bool log_neighbour_ok(uint64_t now)
+{
+	static uint64_t window;
+	static unsigned int logged, skipped;
+
+	if (now - window >= 60000) {
+		if (skipped)
+			log_info("%u more new neighbours in the last minute not logged", skipped);
+		window = now;
+		logged = skipped = 0;
+	}
+	if (logged < NEIGH_LOG_BURST) {
+		logged++;
+		return true;
+	}
+	skipped++;
+	return false;
+}
+
 /* Conflict warnings at most once a minute: a spoofer must not fill the log. */
 static bool log_claims_ok(uint64_t now)
 {
@@ -340,7 +363,7 @@ static void handle_announce(struct link *l, const struct wire_msg *m,
 			d.conflicts++;
 			log_warnx("NAME CONFLICT: %s at %s on %s also announces our name",
 				  m->name, addr_str(&pkt->src, a), l->info.name);
-		} else {
+		} else if (log_neighbour_ok(now)) {
 			log_info("new neighbour %s at %s on %s", m->name,
 				 addr_str(&pkt->src, a), l->info.name);
 		}
@@ -453,6 +476,7 @@ static void handle_packet(const uint8_t *buf, const struct socket_pkt *pkt)
 	}
 	switch (m.type) {
 	case WIRE_ANNOUNCE:
+		sched_heard(&l->sched);
 		handle_announce(l, &m, pkt, now);
 		break;
 	case WIRE_GOODBYE:
@@ -471,7 +495,9 @@ static void on_udp(struct loop_watch *w, uint32_t events)
 	struct socket_pkt pkt;
 
 	(void)events;
-	for (;;) {
+	/* A bounded batch, then back to epoll: a flood must not starve the
+	 * query socket (the epoll watch is level-triggered, so we come back). */
+	for (int i = 0; i < UDP_BATCH; i++) {
 		if (socket_recv(w->fd, buf, sizeof(buf), &pkt) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -544,7 +570,14 @@ static void snap_open(void)
 
 static void snap_add_entry(const struct table_entry *e, void *arg)
 {
-	(void)arg;
+	uint32_t *population = arg;
+	size_t i;
+
+	/* Counted here since every change passes through: neighbours per link
+	 * scale that link's announce period (sched_set_population). */
+	for (i = 0; i < d.nlinks; i++)
+		if (d.links[i].info.ifindex == e->ifindex)
+			population[i]++;
 	snap_add(d.snap, e->name, e->name_len, e->ifindex, e->addrs, e->naddrs, e->expires,
 		 is_our_name(e->name, e->name_len) ? QUERY_REC_CONFLICT : 0);
 }
@@ -557,8 +590,12 @@ static void snap_rebuild(uint64_t now)
 	for (i = 0; i < d.nlinks; i++)
 		snap_add(d.snap, d.name, d.name_len, d.links[i].info.ifindex,
 			 d.links[i].info.addrs, d.links[i].info.naddrs, UINT64_MAX, QUERY_REC_SELF);
-	table_foreach(d.table, now, snap_add_entry, NULL);
+	uint32_t population[LINKS_MAX] = { 0 };
+
+	table_foreach(d.table, now, snap_add_entry, population);
 	snap_publish(d.snap);
+	for (i = 0; i < d.nlinks; i++)
+		sched_set_population(&d.links[i].sched, population[i]);
 	d.snap_dirty = false;
 }
 

@@ -60,16 +60,23 @@ static enum nss_status
 ask(const struct query_request *req, struct nss_conv_result *res, int *errnop, int *h_errnop)
 {
 	struct client_response resp;
-	int r;
+	int r, err;
 
-	/* The shared snapshot answers in memory; the socket is the fallback. */
-	r = nss_snap_ask(req, res);
+	/* The shared snapshot answers in memory; the socket is the fallback,
+	 * unless fetching the snapshot already found the daemon unreachable:
+	 * one CLIENT_TIMEOUT_MS in all, never two. */
+	r = nss_snap_ask(req, res, &err);
 	if (r == 1)
 		return NSS_STATUS_SUCCESS;
 	if (r == 0) {
 		*errnop = ENOENT;
 		*h_errnop = HOST_NOT_FOUND;
 		return NSS_STATUS_NOTFOUND;
+	}
+	if (err) {
+		*errnop = err;
+		*h_errnop = NO_RECOVERY;
+		return NSS_STATUS_UNAVAIL;
 	}
 	r = client_query(NULL, req, CLIENT_TIMEOUT_MS, &resp);
 	if (r < 0) {

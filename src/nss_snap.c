@@ -42,8 +42,9 @@ static bool nss_snap_valid(const struct nss_snap_map *m, uint64_t now)
 	return m && atomic_load_explicit(&m->h->valid_until, memory_order_acquire) > now;
 }
 
-/* Ask the daemon for its snapshot and map it. */
-static struct nss_snap_map *nss_snap_fetch(void)
+/* Ask the daemon for its snapshot and map it. *err is the client's error
+ * when the daemon could not be asked at all, else 0. */
+static struct nss_snap_map *nss_snap_fetch(int *err)
 {
 	struct query_request req = { .op = QUERY_SNAPSHOT };
 	struct nss_snap_map *m = NULL, *cur;
@@ -52,8 +53,11 @@ static struct nss_snap_map *nss_snap_fetch(void)
 	void *mem;
 	int fd, seals;
 
-	if (client_query(NULL, &req, CLIENT_TIMEOUT_MS, &resp) < 0)
+	*err = client_query(NULL, &req, CLIENT_TIMEOUT_MS, &resp);
+	if (*err < 0) {
+		*err = -*err;
 		return NULL;
+	}
 	fd = resp.fd;
 	resp.fd = -1;
 	if (resp.hdr.status != QUERY_OK || fd < 0)
@@ -95,15 +99,16 @@ out:
 	return m;
 }
 
-int nss_snap_ask(const struct query_request *req, struct nss_conv_result *res)
+int nss_snap_ask(const struct query_request *req, struct nss_conv_result *res, int *err)
 {
 	struct query_record recs[NSS_SNAP_MAX_RECORDS];
 	uint64_t now = nss_snap_now();
 	struct nss_snap_map *m = atomic_load(&nss_snap_cur);
 	int n, i;
 
+	*err = 0;
 	if (!nss_snap_valid(m, now)) {
-		m = nss_snap_fetch();
+		m = nss_snap_fetch(err);
 		if (!nss_snap_valid(m, now))
 			return -1;
 	}

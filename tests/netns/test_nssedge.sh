@@ -5,7 +5,9 @@
 # which does answer: only the client's SO_PEERCRED check stops it). Each
 # time getent and getaddrinfo fail (exit 2) within the hang guard, and the
 # module itself (called directly by qabuse nss) says UNAVAIL with the errno
-# that names the cause. Elapsed times are printed.
+# that names the cause. A process that already mapped the daemon's snapshot
+# keeps answering from it while the daemon is frozen, and stops (falls
+# back, and fails) once the daemon has exited. Elapsed times are printed.
 . "$(dirname "$0")/lib.sh"
 
 need_build tests/qabuse
@@ -46,8 +48,16 @@ expect_rc 1 on h1 "$QA" nss nosuchname
 say "unknown name: ${OUT#nss: }"
 case $OUT in *"status=NOTFOUND errno=ENOENT "*) ;; *) fail "unknown name: $OUT" ;; esac
 
+# A long-running process: mapped the snapshot before the freeze.
+frozen_out=$STATE/probe-frozen.out
+bg_start "$frozen_out" h1 "$QA" probe --duration 2000 --interval 20 h2
+prober=$BG_PID
+wait_ready "$frozen_out"
 kill -s STOP "$pid"
 fails_promptly "daemon frozen (SIGSTOP)" ETIMEDOUT
+bg_wait "$prober" 10
+say "daemon frozen, a process that had the snapshot: $(grep '^probe:' "$frozen_out")"
+[ "$BG_RC" -eq 0 ] || fail "lookups from the mapped snapshot failed while the daemon was frozen:"$'\n'"$(cat "$frozen_out")"
 kill -s CONT "$pid"
 poll_rc 5 0 on h1 "$QA" nss h2 || fail "no answer after SIGCONT"
 say "daemon thawed: lookups work again"
@@ -58,7 +68,17 @@ echo "just a file" >"$plain"
 fails_promptly "LINKNAME_SOCKET=a regular file" ECONNREFUSED "LINKNAME_SOCKET=$plain"
 fails_promptly "LINKNAME_SOCKET=@ an abstract name nobody bound" ECONNREFUSED LINKNAME_SOCKET=@linkname-nobody-here
 
+# A long-running process when the daemon exits: its snapshot is withdrawn.
+stop_out=$STATE/probe-stop.out
+bg_start "$stop_out" h1 "$QA" probe --duration 60000 --interval 20 h2
+prober=$BG_PID
+wait_ready "$stop_out"
 lab stop-host h1
+poll 5 grep -q 'failed after' "$stop_out" ||
+	fail "a process kept answering from the snapshot after the daemon exited:"$'\n'"$(cat "$stop_out")"
+kill -s TERM "$prober"
+bg_wait "$prober" 10
+say "daemon stopped, a process that had the snapshot: $(grep '^probe:' "$stop_out")"
 fails_promptly "daemon stopped" ECONNREFUSED
 
 # The wrong user's server: a working linknamed, as nobody, on @linkname.

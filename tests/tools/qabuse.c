@@ -11,7 +11,9 @@
  *       payload followed by OCTETS (default 1 MiB) of it
  *   qabuse probe [--count N] [--interval MS] [--duration MS] NAME...
  *       getaddrinfo() each NAME in turn, N rounds (default 1) or for MS, or
- *       until SIGTERM; prints lookups, failures and latencies
+ *       until SIGTERM; prints "ready" after the first round, each failure
+ *       (on stderr) as it happens, and at the end lookups, failures and
+ *       latencies
  *   qabuse nss NAME
  *       call libnss_linkname's _nss_linkname_gethostbyname4_r directly and
  *       print the NSS status, errno and h_errno it gives
@@ -410,6 +412,11 @@ static int cmd_probe(int argc, char **argv)
 			} else {
 				freeaddrinfo(res);
 			}
+		}
+		if (round == 0) {
+			/* The NSS module has mapped its snapshot, if any, by now. */
+			printf("ready\n");
+			fflush(stdout);
 		}
 		if (interval_ms)
 			poll(NULL, 0, (int)interval_ms);
