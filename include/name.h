@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define NAME_MAX_LEN 63
 
@@ -14,6 +15,8 @@ bool name_valid(const char *s, size_t len);
 bool name_valid_str(const char *s);
 /* ASCII case-insensitive equality of two labels. */
 bool name_equal(const char *a, size_t alen, const char *b, size_t blen);
+/* A hash that agrees with name_equal: equal names hash alike. */
+uint32_t name_hash(const char *s, size_t len);
 /* The default name: the first label of a host name ("h1.lab" -> "h1").
  * Returns 0 and fills out (NUL-terminated), or -1 if no valid label. */
 int name_from_hostname(const char *hostname, char out[NAME_MAX_LEN + 1]);

@@ -110,6 +110,7 @@ static struct {
 	int snap_fd;
 	size_t snap_size;
 	bool snap_dirty;
+	uint64_t snap_not_before;	/* ms: rebuilds are throttled to ~5 % CPU */
 	struct link links[LINKS_MAX];
 	size_t nlinks;
 	bool quit;
@@ -584,8 +585,11 @@ static void snap_add_entry(const struct table_entry *e, void *arg)
 
 static void snap_rebuild(uint64_t now)
 {
+	struct timespec t0, t1;
+	uint64_t took_us;
 	size_t i;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	snap_begin(d.snap);
 	for (i = 0; i < d.nlinks; i++)
 		snap_add(d.snap, d.name, d.name_len, d.links[i].info.ifindex,
@@ -597,6 +601,12 @@ static void snap_rebuild(uint64_t now)
 	for (i = 0; i < d.nlinks; i++)
 		sched_set_population(&d.links[i].sched, population[i]);
 	d.snap_dirty = false;
+	/* A big table under a stream of changes would otherwise be copied on
+	 * every wake-up: wait twenty times what this copy took. */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	took_us = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000 +
+		  (uint64_t)(t1.tv_nsec - t0.tv_nsec) / 1000;
+	d.snap_not_before = now + took_us * 20 / 1000;
 }
 
 /* Building query responses. */
@@ -816,7 +826,11 @@ static uint64_t next_deadline(void)
 			next = t;
 	}
 	t = server_next_deadline(d.server);
-	return t < next ? t : next;
+	if (t < next)
+		next = t;
+	if (d.snap_dirty && d.snap_not_before < next)
+		next = d.snap_not_before;
+	return next;
 }
 
 static void run_timers(void)
@@ -1236,7 +1250,7 @@ int main(int argc, char **argv)
 		}
 		run_timers();
 		now = loop_now_ms();
-		if (d.snap_dirty)
+		if (d.snap_dirty && now >= d.snap_not_before)
 			snap_rebuild(now);
 		snap_heartbeat(now);
 		notify_ready();

@@ -58,3 +58,13 @@ int name_from_hostname(const char *hostname, char out[NAME_MAX_LEN + 1])
 	out[len] = '\0';
 	return 0;
 }
+
+uint32_t name_hash(const char *s, size_t len)
+{
+	uint32_t x = 2166136261u;	/* FNV-1a over the lower-cased name */
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		x = (x ^ (uint8_t)name_lower(s[i])) * 16777619u;
+	return x;
+}

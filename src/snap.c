@@ -54,22 +54,6 @@ static struct snap_entry *snap_entries(const struct snap_header *h, unsigned int
 	return (struct snap_entry *)(snap_bucket_array(h, half) + h->nbuckets);
 }
 
-/* FNV-1a over the lower-cased name: lookups are case-insensitive. */
-static uint32_t snap_hash(const char *name, size_t len)
-{
-	uint32_t x = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		x = (x ^ (uint8_t)c) * 16777619u;
-	}
-	return x;
-}
-
 static unsigned int snap_writing_half(const struct snap_header *h)
 {
 	return (unsigned int)(((atomic_load_explicit(&h->seq, memory_order_relaxed) >> 1) & 1) ^ 1);
@@ -108,7 +92,7 @@ bool snap_add(struct snap_header *h, const char *name, size_t name_len, uint32_t
 	e->flags = flags;
 	e->naddrs = (uint8_t)naddrs;
 	memcpy(e->addrs, addrs, naddrs * sizeof(*addrs));
-	b = snap_hash(name, name_len) & (h->nbuckets - 1);
+	b = name_hash(name, name_len) & (h->nbuckets - 1);
 	e->next = buckets[b];
 	buckets[b] = n + 1;
 	atomic_store_explicit(&h->count[half], n + 1, memory_order_relaxed);
@@ -180,7 +164,7 @@ int snap_lookup(const struct snap_header *h, const char *name, size_t name_len, 
 		const uint32_t *buckets = snap_bucket_array(h, half);
 		const struct snap_entry *ents = snap_entries(h, half);
 		uint32_t count = atomic_load_explicit(&h->count[half], memory_order_relaxed);
-		uint32_t i = buckets[snap_hash(name, name_len) & (h->nbuckets - 1)];
+		uint32_t i = buckets[name_hash(name, name_len) & (h->nbuckets - 1)];
 		uint32_t steps = 0;
 		size_t n = 0;
 

@@ -1,6 +1,7 @@
-/* table: the neighbour table. A flat array scanned linearly: at the default
- * capacity (1024) a scan is a few microseconds, and a fixed array keeps
- * memory flat whatever arrives on the wire. */
+/* table: the neighbour table. A fixed array (memory stays flat whatever
+ * arrives on the wire) with a hash index on the name, so finding a name
+ * costs the same at 100 entries as at 100,000. Expiry, reverse lookups and
+ * eviction scan the array: they are rare or already O(n) by nature. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,20 +13,51 @@ struct table {
 	size_t used;			/* entries[0..used) are live */
 	uint64_t evictions;
 	struct table_entry *entries;
+	uint32_t nbuckets;		/* a power of two, >= 2 * capacity */
+	uint32_t *buckets;		/* index + 1 of a chain's first entry, 0: empty */
+	uint32_t *next;			/* per entry: index + 1 of the next in its chain */
 };
+
+static uint32_t *table_bucket(const struct table *t, const char *name, size_t len)
+{
+	return &t->buckets[name_hash(name, len) & (t->nbuckets - 1)];
+}
+
+static void table_link(struct table *t, size_t i)
+{
+	uint32_t *b = table_bucket(t, t->entries[i].name, t->entries[i].name_len);
+
+	t->next[i] = *b;
+	*b = (uint32_t)i + 1;
+}
+
+static void table_unlink(struct table *t, size_t i)
+{
+	uint32_t *p = table_bucket(t, t->entries[i].name, t->entries[i].name_len);
+
+	while (*p && *p != i + 1)
+		p = &t->next[*p - 1];
+	if (*p)
+		*p = t->next[i];
+	t->next[i] = 0;
+}
 
 struct table *table_new(size_t capacity)
 {
 	struct table *t;
 
-	if (capacity == 0)
+	if (capacity == 0 || capacity > (1u << 24))
 		return NULL;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	for (t->nbuckets = 16; t->nbuckets < 2 * capacity; t->nbuckets <<= 1)
+		;
 	t->entries = calloc(capacity, sizeof(*t->entries));
-	if (!t->entries) {
-		free(t);
+	t->next = calloc(capacity, sizeof(*t->next));
+	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+	if (!t->entries || !t->next || !t->buckets) {
+		table_free(t);
 		return NULL;
 	}
 	t->capacity = capacity;
@@ -37,6 +69,8 @@ void table_free(struct table *t)
 	if (!t)
 		return;
 	free(t->entries);
+	free(t->next);
+	free(t->buckets);
 	free(t);
 }
 
@@ -53,10 +87,10 @@ size_t table_capacity(const struct table *t)
 static struct table_entry *table_find(const struct table *t, const char *name,
 				      size_t name_len, unsigned int ifindex)
 {
-	size_t i;
+	uint32_t i;
 
-	for (i = 0; i < t->used; i++) {
-		struct table_entry *e = &t->entries[i];
+	for (i = *table_bucket(t, name, name_len); i; i = t->next[i - 1]) {
+		struct table_entry *e = &t->entries[i - 1];
 
 		if (e->ifindex == ifindex && name_equal(e->name, e->name_len, name, name_len))
 			return e;
@@ -67,11 +101,15 @@ static struct table_entry *table_find(const struct table *t, const char *name,
 /* Order does not matter, so removal moves the last entry into the hole. */
 static void table_drop(struct table *t, struct table_entry *e)
 {
-	struct table_entry *last = &t->entries[t->used - 1];
+	size_t i = (size_t)(e - t->entries), last = t->used - 1;
 
-	if (e != last)
-		*e = *last;
-	memset(last, 0, sizeof(*last));
+	table_unlink(t, i);
+	if (i != last) {
+		table_unlink(t, last);
+		*e = t->entries[last];
+		table_link(t, i);
+	}
+	memset(&t->entries[last], 0, sizeof(t->entries[last]));
 	t->used--;
 }
 
@@ -156,9 +194,13 @@ enum table_result table_update(struct table *t, const char *name, size_t name_le
 		memset(e, 0, sizeof(*e));
 		e->ifindex = ifindex;
 		e->first_seen = now;
+		memcpy(e->name, name, name_len);
+		e->name_len = (uint8_t)name_len;
+		table_link(t, t->used - 1);
 		res = TABLE_NEW;
 	}
-	/* Shown as last announced: a host may change the case of its name. */
+	/* Shown as last announced: a host may change the case of its name
+	 * (the hash ignores case, so the entry stays in its chain). */
 	memcpy(e->name, name, name_len);
 	e->name[name_len] = '\0';
 	e->name_len = (uint8_t)name_len;
@@ -225,10 +267,11 @@ uint64_t table_next_expiry(const struct table *t)
 size_t table_lookup(const struct table *t, const char *name, size_t name_len,
 		    uint64_t now, table_cb cb, void *arg)
 {
-	size_t i, n = 0;
+	size_t n = 0;
+	uint32_t i;
 
-	for (i = 0; i < t->used; i++) {
-		const struct table_entry *e = &t->entries[i];
+	for (i = *table_bucket(t, name, name_len); i; i = t->next[i - 1]) {
+		const struct table_entry *e = &t->entries[i - 1];
 
 		if (e->expires > now && name_equal(e->name, e->name_len, name, name_len)) {
 			if (cb)

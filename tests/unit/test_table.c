@@ -3,10 +3,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "name.h"
 #include "table.h"
 
 #define T0 1000000u	/* an arbitrary start time, ms */
@@ -539,6 +541,19 @@ static void test_reverse(void **state)
 	table_free(t);
 }
 
+struct match {
+	const char *name;
+	size_t n;
+};
+
+static void match_cb(const struct table_entry *e, void *arg)
+{
+	struct match *m = arg;
+
+	if (name_equal(e->name, e->name_len, m->name, strlen(m->name)))
+		m->n++;
+}
+
 static void count_cb(const struct table_entry *e, void *arg)
 {
 	size_t *n = arg;
@@ -624,6 +639,56 @@ static void test_invalid(void **state)
 	table_free(t);
 }
 
+/* The hash index agrees with the array through a long random mix of
+ * inserts, refreshes, removals, evictions and expiry, names colliding in
+ * case and spread over interfaces. */
+static void test_index_consistency(void **state)
+{
+	struct table *t = table_new(64);
+	struct in6_addr a[1] = { ll(1, 1) };
+	uint32_t x = 12345;
+	uint64_t now = T0;
+	int step;
+
+	(void)state;
+	for (step = 0; step < 20000; step++) {
+		char name[8];
+		unsigned int ifindex, k;
+		size_t want = 0, got;
+
+		x = x * 1103515245u + 12345u;
+		k = (x >> 8) % 100;
+		ifindex = 1 + (x >> 16) % 3;
+		snprintf(name, sizeof(name), "%c%u", (x & 1) ? 'N' : 'n', k);
+		now += (x >> 24) % 50;
+		switch ((x >> 4) % 5) {
+		case 0:
+		case 1:
+		case 2:
+			upd(t, name, ifindex, a, 1, 1 + (x >> 20) % 5, now);
+			break;
+		case 3:
+			table_remove(t, name, strlen(name), ifindex);
+			break;
+		case 4:
+			table_expire(t, now, NULL, NULL);
+			break;
+		}
+		/* Brute force over the array, against the index. */
+		{
+			struct match m = { name, 0 };
+
+			table_foreach(t, now, match_cb, &m);
+			want = m.n;
+		}
+		got = 0;
+		table_lookup(t, name, strlen(name), now, count_cb, &got);
+		assert_int_equal(got, want);
+		assert_true(table_size(t) <= 64);
+	}
+	table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -636,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_expired_then_reannounced),
 		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_index_consistency),
 		cmocka_unit_test(test_capacity_expired),
 		cmocka_unit_test(test_held_by_other),
 		cmocka_unit_test(test_remove),
