@@ -148,3 +148,36 @@ bg_wait() {
 }
 
 pass() { say "ok"; exit 0; }
+
+# h1's counters ("linknamectl stats", "key value" lines) into the array S;
+# keep copies them to S0; moved lists what changed, for failure messages;
+# wait_counter KEY VALUE polls (hang guard, 3 s) until S[KEY] >= VALUE.
+declare -A S S0
+snap() {
+	local k v
+	S=()
+	while read -r k v; do S[$k]=$v; done < <(ctl h1 stats)
+	[ -n "${S[dropped]:-}" ] || fail "linknamectl stats on h1 has no 'dropped' line"
+}
+keep() {
+	local k
+	S0=()
+	for k in "${!S[@]}"; do S0[$k]=${S[$k]}; done
+}
+moved() {
+	local k out=""
+	for k in "${!S[@]}"; do
+		case $k in name|uptime) continue ;; esac
+		[ "${S[$k]}" = "${S0[$k]:-}" ] || out="$out $k:${S0[$k]:-?}->${S[$k]}"
+	done
+	echo "${out:- nothing}"
+}
+wait_counter() {
+	local key=$1 want=$2
+	for _ in $(seq 1 150); do
+		snap
+		[ "${S[$key]:-0}" -ge "$want" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}

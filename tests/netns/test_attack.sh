@@ -26,38 +26,6 @@ H1=$(ll_addr h1 eth0)
 H2=$(ll_addr h2 eth0)
 H4=$(ll_addr h4 eth0)
 
-# h1's counters, "key value" lines, into S (and the previous ones into S0).
-declare -A S S0
-snap() {
-	local k v
-	S=()
-	while read -r k v; do S[$k]=$v; done < <(ctl h1 stats)
-	[ -n "${S[dropped]:-}" ] || fail "linknamectl stats on h1 has no 'dropped' line"
-}
-keep() {
-	local k
-	S0=()
-	for k in "${!S[@]}"; do S0[$k]=${S[$k]}; done
-}
-# The counters that changed between S0 and S, for failure messages.
-moved() {
-	local k out=""
-	for k in "${!S[@]}"; do
-		case $k in name|uptime) continue ;; esac
-		[ "${S[$k]}" = "${S0[$k]:-}" ] || out="$out $k:${S0[$k]:-?}->${S[$k]}"
-	done
-	echo "${out:- nothing}"
-}
-# Poll (hang guard, 3 s) until h1's counter KEY reaches at least VALUE.
-wait_counter() {
-	local key=$1 want=$2
-	for _ in $(seq 1 150); do
-		snap
-		[ "${S[$key]:-0}" -ge "$want" ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
 
 NCASES=0
 # drop REASON WHAT [--on IFACE] FORGE-ARGS...: h4 sends one datagram; h1

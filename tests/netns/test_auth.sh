@@ -49,35 +49,6 @@ wait_learns h1 h3
 wait_learns h2 h3
 H2=$(ll_addr h2 eth0)
 
-declare -A S S0
-snap() {
-	local k v
-	S=()
-	while read -r k v; do S[$k]=$v; done < <(ctl h1 stats)
-	[ -n "${S[dropped]:-}" ] || fail "linknamectl stats on h1 has no 'dropped' line"
-}
-keep() {
-	local k
-	S0=()
-	for k in "${!S[@]}"; do S0[$k]=${S[$k]}; done
-}
-moved() {
-	local k out=""
-	for k in "${!S[@]}"; do
-		case $k in name|uptime) continue ;; esac
-		[ "${S[$k]}" = "${S0[$k]:-}" ] || out="$out $k:${S0[$k]:-?}->${S[$k]}"
-	done
-	echo "${out:- nothing}"
-}
-wait_counter() {
-	local key=$1 want=$2
-	for _ in $(seq 1 150); do
-		snap
-		[ "${S[$key]:-0}" -ge "$want" ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
 # refused REASON WHAT CMD...: CMD sends one datagram on the link; h1 must
 # count exactly one drop, under dropped-REASON.
 refused() {
