@@ -22,7 +22,7 @@ struct sched_params {
 #define SCHED_DEFAULT_INTERVAL_MS	10000u
 #define SCHED_DEFAULT_LIFETIME_S	30u
 #define SCHED_DEFAULT_BUDGET_PPS	20u
-/* Start-up announcements heard before we hold back ours. */
+/* Announcements heard during start-up before we hold back ours. */
 #define SCHED_QUIET_HEARD		3u
 void sched_params_default(struct sched_params *p);
 
@@ -33,7 +33,8 @@ struct sched_if {
 	uint64_t answer_at;		/* 0: no answer pending */
 	uint64_t last_answer;		/* 0: never */
 	uint64_t started;		/* when the start-up burst began */
-	uint32_t heard;			/* announcements heard since then */
+	uint32_t heard;			/* announcements heard during start-up */
+	uint64_t refresh_by;		/* announce again by then (lifetime promise) */
 	uint32_t population;		/* neighbours known on this link */
 };
 
@@ -55,11 +56,11 @@ void sched_announce_now(struct sched_if *s, uint64_t now);
 
 /* Scaling with the link's population, as RTCP does (RFC 3550 6.2-6.3):
  * the steady period grows so that the whole link stays within budget_pps,
- * the answer window widens so SOLICIT answers stay within ten times that,
+ * the answer window widens so SOLICIT answers stay within twenty times that,
  * and a start-up burst that hears the link busy holds back (reconsideration)
  * and stops soliciting, so a mass restart does not flood the link. */
 #define SCHED_HAVE_POPULATION 1
-/* An announcement was heard on this link. */
+/* An announcement was heard on this link (counts during start-up only). */
 void sched_heard(struct sched_if *s);
 /* Neighbours currently known on this link. */
 void sched_set_population(struct sched_if *s, uint32_t n);

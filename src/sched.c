@@ -1,4 +1,6 @@
 /* sched: the announce scheduler for one interface. */
+#include <stdbool.h>
+
 #include "sched.h"
 #include "wire.h"
 
@@ -10,9 +12,15 @@ void sched_params_default(struct sched_params *p)
 	p->burst_solicits = 2;
 	p->burst_spacing_ms = 500;
 	p->start_delay_max_ms = 10;
-	p->answer_delay_max_ms = 250;
+	p->answer_delay_max_ms = 200;
 	p->answer_min_gap_ms = 1000;
 	p->budget_pps = SCHED_DEFAULT_BUDGET_PPS;
+}
+
+/* Busy: more than a few announcements heard since our start-up began. */
+static bool sched_busy(const struct sched_params *p, const struct sched_if *s)
+{
+	return p->budget_pps && s->heard > SCHED_QUIET_HEARD;
 }
 
 static uint64_t sched_period_for(const struct sched_params *p, uint32_t population)
@@ -31,12 +39,20 @@ uint64_t sched_base_period(const struct sched_params *p, const struct sched_if *
 	return sched_period_for(p, s->population);
 }
 
+/* The longest period we may wait before announcing again. In a busy
+ * start-up our turn moves later as we learn the link, so what we heard
+ * counts too (it is reset once the burst is out). */
+static uint64_t sched_longest(const struct sched_params *p, const struct sched_if *s)
+{
+	uint32_t n = s->burst_left && sched_busy(p, s) && s->heard > s->population ?
+		     s->heard : s->population;
+
+	return sched_period_for(p, n) * (100 + p->jitter_pct) / 100;
+}
+
 uint32_t sched_lifetime(const struct sched_params *p, const struct sched_if *s, uint32_t min_s)
 {
-	/* During a busy start-up our next announcement may be held back for
-	 * as long as the others take: what we heard bounds how long. */
-	uint32_t n = s->heard > s->population ? s->heard : s->population;
-	uint64_t longest = sched_period_for(p, n) * (100 + p->jitter_pct) / 100;
+	uint64_t longest = sched_longest(p, s);
 	uint64_t three = (3 * longest + 999) / 1000;
 
 	if (three < min_s)
@@ -46,9 +62,10 @@ uint32_t sched_lifetime(const struct sched_params *p, const struct sched_if *s, 
 
 void sched_heard(struct sched_if *s)
 {
-	if (s->heard < UINT32_MAX)
+	if (s->burst_left && s->heard < UINT32_MAX)
 		s->heard++;
 }
+
 
 void sched_set_population(struct sched_if *s, uint32_t n)
 {
@@ -74,6 +91,7 @@ void sched_start(const struct sched_params *p, struct sched_if *s, uint64_t now,
 	s->answer_at = 0;
 	s->started = now;
 	s->heard = 0;
+	s->refresh_by = 0;
 	/* next_announce == 0 means stopped, so never schedule at time 0. */
 	s->next_announce = now + delay ? now + delay : 1;
 }
@@ -92,32 +110,36 @@ unsigned int sched_due(const struct sched_params *p, struct sched_if *s, uint64_
 
 	if (!s->next_announce)
 		return 0;
-	if (now >= s->next_announce && s->burst_left && p->budget_pps &&
-	    s->heard > SCHED_QUIET_HEARD) {
-		/* Reconsideration: the link is busy with others' start-ups (a
-		 * mass restart). Wait until what we heard fits the budget, and
-		 * then some, so that the ones waiting do not all go at once. */
-		uint64_t fair = s->started +
-				(uint64_t)(s->heard - SCHED_QUIET_HEARD) * 1000 / p->budget_pps;
+	if (now >= s->next_announce && s->burst_left && sched_busy(p, s)) {
+		/* Reconsideration (RFC 3550, 6.3): others are starting too (a
+		 * mass restart). Our turn is a random point in [0.5, 1.5] of the
+		 * period the neighbours known so far give, counted from our
+		 * start; as we learn more neighbours it moves later, but never
+		 * past 1.5 periods for the whole link, so nobody starves. */
+		uint64_t period = sched_period_for(p, s->population);
+		uint64_t turn = s->started + period / 2 + rnd % (period + 1);
 
-		if (now < fair) {
-			uint64_t spread = (fair - s->started) / 2 + 1;
-
-			s->next_announce = fair + rnd % spread;
+		/* ...but never past what the lifetime we announced allows. */
+		if (s->refresh_by && turn > s->refresh_by)
+			turn = s->refresh_by;
+		if (now < turn) {
+			s->next_announce = turn;
 			return 0;
 		}
 	}
 	if (now >= s->next_announce) {
 		what |= SCHED_ANNOUNCE;
+		/* Neighbours keep us three longest periods: be back within two. */
+		s->refresh_by = now + 2 * sched_longest(p, s);
 		if (s->solicit_left) {
 			/* Hearing others already teaches us the link: asking
 			 * everyone to answer would only add to the load. */
-			if (!p->budget_pps || s->heard <= SCHED_QUIET_HEARD)
+			if (!sched_busy(p, s))
 				what |= SCHED_SOLICIT;
 			s->solicit_left--;
 		}
-		if (s->burst_left)
-			s->burst_left--;
+		if (s->burst_left && --s->burst_left == 0)
+			s->heard = 0;	/* "busy" only means something at start-up */
 		s->next_announce = now + (s->burst_left ? p->burst_spacing_ms : sched_period(p, s, rnd));
 		/* This announcement answers any SOLICIT still waiting. */
 		s->answer_at = 0;
@@ -141,21 +163,17 @@ uint64_t sched_next(const struct sched_if *s)
 	return next;
 }
 
-void sched_solicited(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd)
+static void sched_schedule_answer(const struct sched_params *p, struct sched_if *s,
+				  uint64_t now, uint32_t rnd)
 {
 	uint64_t at, window;
 
-	if (!s->next_announce || s->answer_at)
-		return;
-	/* A start-up announcement due within the answer window answers it. */
-	if (s->burst_left && s->next_announce <= now + p->answer_delay_max_ms)
-		return;
 	/* Random delay: fifty hosts must not answer in the same microsecond;
-	 * on a big link the window widens to keep answers within ten times
-	 * the link's budget. */
+	 * on a big link the window widens to keep answers within twenty times
+	 * the link's budget, for that one moment. */
 	window = p->answer_delay_max_ms;
 	if (p->budget_pps) {
-		uint64_t wide = ((uint64_t)s->population + 1) * 1000 / (10 * (uint64_t)p->budget_pps);
+		uint64_t wide = ((uint64_t)s->population + 1) * 1000 / (20 * (uint64_t)p->budget_pps);
 
 		if (wide > window)
 			window = wide;
@@ -166,6 +184,19 @@ void sched_solicited(const struct sched_params *p, struct sched_if *s, uint64_t 
 	if (s->last_answer && at < s->last_answer + p->answer_min_gap_ms)
 		at = s->last_answer + p->answer_min_gap_ms;
 	s->answer_at = at ? at : 1;
+}
+
+void sched_solicited(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd)
+{
+	if (!s->next_announce || s->answer_at)
+		return;
+	/* A start-up announcement due within the answer window answers it.
+	 * In a busy start-up (a mass restart) we do not answer at all: our
+	 * held-back burst will, in turn; answering now is what would flood. */
+	if (s->burst_left &&
+	    (sched_busy(p, s) || s->next_announce <= now + p->answer_delay_max_ms))
+		return;
+	sched_schedule_answer(p, s, now, rnd);
 }
 
 void sched_announce_now(struct sched_if *s, uint64_t now)

@@ -116,6 +116,8 @@ bg_wait "$capturer" 15
 poll_rc 3 1 ctl h1 resolve h2 || fail "h1 still knows h2 after its signed GOODBYE"
 lab start-host h2 --key-file "$STATE/key-h2" "${TIMING[@]}"
 wait_learns h1 h2
+wait_learns h2 h1
+wait_learns h2 h3
 refused replay "h2's old GOODBYE replayed after h2 came back" forge --src "$H2" --file "$gb"
 expect_rc 0 ctl h1 resolve h2
 echo "$OUT" | grep -qiF "$H2" || fail "h2 lost its entry to a replayed GOODBYE:"$'\n'"$OUT"
