@@ -51,13 +51,14 @@ DAEMON_OBJ := $(addprefix $(BUILD)/obj/,$(DAEMON_SRC:.c=.o))
 CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
 NSS_OBJ    := $(addprefix $(BUILD)/pic/,$(NSS_SRC:.c=.o))
 UNIT_BIN   := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
-TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd \
+TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd $(BUILD)/tests/gaitime \
 	      $(BUILD)/tests/forge $(BUILD)/tests/qabuse
 
 # Each unit test links its own test file plus the pure modules it tests.
 UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o ratelimit.o snap.o)
 
-.PHONY: all clean deps deps-fuzz check check-unit check-netns check-asan fuzz demo install uninstall
+.PHONY: all clean deps deps-fuzz check check-unit check-netns check-asan fuzz demo install uninstall \
+	deps-bench bench deps-compare compare
 
 all: $(BUILD)/linknamed $(BUILD)/linknamectl $(BUILD)/libnss_linkname.so.2
 
@@ -126,6 +127,11 @@ $(BUILD)/tests/forge: $(BUILD)/tools/forge.o
 $(BUILD)/tests/qabuse: $(BUILD)/tools/qabuse.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -ldl -o $@
+
+# getaddrinfo timing for the comparison lab (netns-scripts/compare.sh).
+$(BUILD)/tests/gaitime: $(BUILD)/tools/gaitime.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -pthread -o $@
 
 # Install what a fresh Debian 12 lacks. Needs root (apt-get).
 deps:
@@ -228,6 +234,42 @@ check-netns: all $(TOOLS)
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@netns-scripts/demo.sh
+
+# make bench: the benchmarks of tests/bench/bench.sh, as root; prints a
+# table and writes build/bench/results.{tsv,md}. The programs link the pure
+# modules as the unit tests do; lookup uses no project header.
+BENCH_PKGS := tcpdump iproute2 procps util-linux
+BENCH_PROGS := $(addprefix $(BUILD)/bench/,packet table simlink)
+BENCH_BIN  := $(BENCH_PROGS) $(BUILD)/bench/lookup
+
+$(BUILD)/bench/obj/%.o: tests/bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -iquote tests/bench $(CFLAGS) -fPIE -MMD -MP -c $< -o $@
+
+$(BENCH_PROGS): $(BUILD)/bench/%: $(BUILD)/bench/obj/%.o $(BUILD)/bench/obj/stats.o $(UNIT_LIB)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -o $@
+
+$(BUILD)/bench/lookup: $(BUILD)/bench/obj/lookup.o $(BUILD)/bench/obj/stats.o
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -pthread -o $@
+
+deps-bench: deps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PKGS)"
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(BUILD)/tests/forge
+	@tests/bench/bench.sh
+
+# make compare: linkname, mDNS and LLMNR side by side in network namespaces
+# (netns-scripts/compare.sh, as root, about 13 minutes). The peers are
+# unpacked from Debian's packages into build/peers, never installed.
+COMPARE_PKGS := tcpdump gnuplot-nox
+
+deps-compare: deps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(COMPARE_PKGS)"
+
+compare: deps-compare
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/gai $(BUILD)/tests/gaitime
+	@netns-scripts/compare.sh
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: programs, NSS module, systemd
 # units, man pages, and /etc/linkname.conf unless one exists. Without
