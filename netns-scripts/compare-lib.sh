@@ -46,16 +46,7 @@ hostns() { echo "$LAB-$1"; }
 
 cl_hosts() { cat "$STATE/hosts" 2>/dev/null || true; }
 
-# Pid bookkeeping (as in lab.sh): a recycled pid is never signalled.
-proc_starttime() {
-	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	# shellcheck disable=SC2086 # split into fields on purpose
-	set -- $stat
-	[ "$1" != Z ] || return 1
-	echo "${20}"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/pid-lib.sh"
 
 # pids: what is running now; pids.all: everything this run ever started.
 track_pid() {

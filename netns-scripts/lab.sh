@@ -192,17 +192,7 @@ cmd_addlink() {
 	note "$host: $ifc on $br"
 }
 
-# Pid files hold "PID STARTTIME" so a recycled pid is never signalled.
-proc_starttime() {
-	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	# Fields after the ")" of the command name; starttime is field 22.
-	stat=${stat##*) }
-	# shellcheck disable=SC2086 # split into fields on purpose
-	set -- $stat
-	[ "$1" != Z ] || return 1
-	echo "${20}"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/pid-lib.sh"
 
 # Prints the live pid recorded in pid file $1, or fails.
 live_pid() {
