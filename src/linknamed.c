@@ -569,22 +569,41 @@ static void snap_open(void)
 	d.snap_dirty = true;
 }
 
+/* Neighbours per link, counted while the snapshot is rebuilt (every change
+ * passes through there): they scale each link's announce period. Links are
+ * found by ifindex through a sorted copy, not a scan per entry. */
+struct link_count {
+	unsigned int ifindex;
+	size_t idx;
+};
+
+struct rebuild {
+	struct link_count by_ifindex[LINKS_MAX];
+	uint32_t population[LINKS_MAX];
+};
+
+static int link_count_cmp(const void *a, const void *b)
+{
+	const struct link_count *x = a, *y = b;
+
+	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
+}
+
 static void snap_add_entry(const struct table_entry *e, void *arg)
 {
-	uint32_t *population = arg;
-	size_t i;
+	struct rebuild *rb = arg;
+	struct link_count key = { .ifindex = e->ifindex }, *lc;
 
-	/* Counted here since every change passes through: neighbours per link
-	 * scale that link's announce period (sched_set_population). */
-	for (i = 0; i < d.nlinks; i++)
-		if (d.links[i].info.ifindex == e->ifindex)
-			population[i]++;
+	lc = bsearch(&key, rb->by_ifindex, d.nlinks, sizeof(key), link_count_cmp);
+	if (lc)
+		rb->population[lc->idx]++;
 	snap_add(d.snap, e->name, e->name_len, e->ifindex, e->addrs, e->naddrs, e->expires,
 		 is_our_name(e->name, e->name_len) ? QUERY_REC_CONFLICT : 0);
 }
 
 static void snap_rebuild(uint64_t now)
 {
+	static struct rebuild rb;	/* 16 KiB: not on the stack */
 	struct timespec t0, t1;
 	uint64_t took_us;
 	size_t i;
@@ -594,12 +613,16 @@ static void snap_rebuild(uint64_t now)
 	for (i = 0; i < d.nlinks; i++)
 		snap_add(d.snap, d.name, d.name_len, d.links[i].info.ifindex,
 			 d.links[i].info.addrs, d.links[i].info.naddrs, UINT64_MAX, QUERY_REC_SELF);
-	uint32_t population[LINKS_MAX] = { 0 };
-
-	table_foreach(d.table, now, snap_add_entry, population);
+	for (i = 0; i < d.nlinks; i++) {
+		rb.by_ifindex[i].ifindex = d.links[i].info.ifindex;
+		rb.by_ifindex[i].idx = i;
+		rb.population[i] = 0;
+	}
+	qsort(rb.by_ifindex, d.nlinks, sizeof(rb.by_ifindex[0]), link_count_cmp);
+	table_foreach(d.table, now, snap_add_entry, &rb);
 	snap_publish(d.snap);
 	for (i = 0; i < d.nlinks; i++)
-		sched_set_population(&d.links[i].sched, population[i]);
+		sched_set_population(&d.links[i].sched, rb.population[i]);
 	d.snap_dirty = false;
 	/* A big table under a stream of changes would otherwise be copied on
 	 * every wake-up: wait twenty times what this copy took. */
