@@ -25,10 +25,13 @@ PKG_CONFIG ?= pkg-config
 
 CFLAGS     ?= -O2 -g
 # Hardening: -Wformat=2 includes -Wformat-security; _FORTIFY_SOURCE=3 (gcc 12,
-# glibc 2.34+) checks more sizes at run time than 2 and needs -O.
+# glibc 2.34+) checks more sizes at run time than 2 and needs -O. A level
+# the caller already chose (dpkg-buildflags passes -D_FORTIFY_SOURCE=2) is
+# kept: defining it twice is an error under -Werror.
+FORTIFY    := $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=3)
 CFLAGS     += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Werror \
 	      -fstack-protector-strong -fstack-clash-protection -fno-strict-aliasing
-CPPFLAGS   += -iquote include -D_GNU_SOURCE -D_FORTIFY_SOURCE=3 -DLINKNAME_VERSION=\"$(VERSION)\"
+CPPFLAGS   += -iquote include -D_GNU_SOURCE $(FORTIFY) -DLINKNAME_VERSION=\"$(VERSION)\"
 LDFLAGS    += -Wl,-z,relro,-z,now
 
 NL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libnl-route-3.0 2>/dev/null)
