@@ -61,7 +61,7 @@ TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd $(BUILD)/tests/gaitime \
 UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o ratelimit.o snap.o)
 
 .PHONY: all clean deps deps-fuzz check check-unit check-netns check-asan fuzz demo install uninstall \
-	deps-bench bench deps-compare compare
+	deps-bench bench deps-compare compare deps-deb deb
 
 all: $(BUILD)/linknamed $(BUILD)/linknamectl $(BUILD)/libnss_linkname.so.2
 
@@ -273,6 +273,42 @@ deps-compare: deps
 compare: deps-compare
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/gai $(BUILD)/tests/gaitime
 	@netns-scripts/compare.sh
+
+# make deb: the Debian packages linkname and libnss-linkname, with
+# dpkg-buildpackage from debian/ (debhelper compat 13), into build/deb/ with
+# their .changes and .buildinfo; then lintian --pedantic, which must report
+# no error and no warning. The build runs in a scratch copy of the tree
+# (without build/ and .git), whose parent is a temporary directory, so
+# neither the tree nor what is beside it is written; rebuilt only when a
+# source changed.
+DEB_TOOLS  := debhelper dh-nss dpkg-dev fakeroot lintian pkgconf libcmocka-dev
+DEB_DIR    := $(BUILD)/deb
+DEB_ARCH   := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_CHANGES := $(DEB_DIR)/linkname_$(VERSION)_$(DEB_ARCH).changes
+DEB_INPUTS := Makefile README.md $(wildcard src/* include/* dist/* docs/*.md docs/man/* \
+	      debian/* debian/source/*)
+
+deps-deb: deps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_TOOLS)"
+
+deb: deps-deb
+	@$(MAKE) --no-print-directory $(DEB_CHANGES)
+
+$(DEB_CHANGES): $(DEB_INPUTS)
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && [ "$$v" = "$(VERSION)" ] || \
+		{ echo "deb: debian/changelog is at $$v but the Makefile's VERSION is $(VERSION)" >&2; exit 1; }
+	@mkdir -p $(DEB_DIR) && rm -f $(DEB_DIR)/*.deb $(DEB_DIR)/*.changes $(DEB_DIR)/*.buildinfo
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && src=$$tmp/linkname-$(VERSION) && \
+	mkdir "$$src" && tar -cf - --exclude=./build --exclude=./.git . | tar -C "$$src" -xf - && \
+	echo "deb: dpkg-buildpackage -us -uc -b (log: $(DEB_DIR)/build.log)" && \
+	if ! (cd "$$src" && dpkg-buildpackage -us -uc -b --jobs-try=$$(nproc)) >$(DEB_DIR)/build.log 2>&1; then \
+		tail -n 40 $(DEB_DIR)/build.log >&2; echo "deb: dpkg-buildpackage failed" >&2; exit 1; \
+	fi && mv "$$tmp"/*.deb "$$tmp"/*.changes "$$tmp"/*.buildinfo $(DEB_DIR)/
+	@echo "deb: lintian --pedantic $(DEB_CHANGES)"
+	@lintian --pedantic --fail-on error,warning $(DEB_CHANGES) >$(DEB_DIR)/lintian.txt 2>&1; rc=$$?; \
+		cat $(DEB_DIR)/lintian.txt; \
+		if [ $$rc -ne 0 ]; then rm -f $(DEB_CHANGES); echo "deb: lintian is not clean" >&2; exit 1; fi
+	@ls -1 $(DEB_DIR)/*.deb
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: programs, NSS module, systemd
 # units, man pages, and /etc/linkname.conf unless one exists. Without
