@@ -18,6 +18,9 @@ NSSDIR     ?= $(LIBDIR)
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# Where Wireshark looks for Lua plugins (of any Wireshark version) when
+# PREFIX=/usr, as the Debian package installs it.
+WIRESHARK_PLUGINDIR ?= $(LIBDIR)/wireshark/plugins
 
 BUILD      := build
 CC         ?= cc
@@ -61,7 +64,7 @@ TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd $(BUILD)/tests/gaitime \
 UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o ratelimit.o snap.o)
 
 .PHONY: all clean deps deps-fuzz check check-unit check-netns check-asan fuzz demo install uninstall \
-	deps-bench bench deps-compare compare deps-deb deb
+	deps-bench bench deps-compare compare deps-deb deb deps-dissector
 
 all: $(BUILD)/linknamed $(BUILD)/linknamectl $(BUILD)/libnss_linkname.so.2
 
@@ -224,7 +227,7 @@ check-asan: $(ASAN_BIN)
 	@tests/check.sh asan
 
 # Re-run make after deps so pkg-config flags are read with the libraries present.
-check: deps $(if $(CI_FUZZ),deps-fuzz)
+check: deps deps-deb deps-dissector $(if $(CI_FUZZ),deps-fuzz)
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOLS) $(ASAN_BIN) $(if $(CI_FUZZ),$(FUZZ_BIN))
 	@tests/check.sh
 
@@ -310,6 +313,17 @@ $(DEB_CHANGES): $(DEB_INPUTS)
 		if [ $$rc -ne 0 ]; then rm -f $(DEB_CHANGES); echo "deb: lintian is not clean" >&2; exit 1; fi
 	@ls -1 $(DEB_DIR)/*.deb
 
+# The Wireshark dissector's test (tests/netns/test_dissector.sh) needs tshark,
+# text2pcap and dumpcap. wireshark-common asks whether non-root users may
+# capture: answered no beforehand, so the install never waits for a reply.
+DISSECTOR_PKGS := tshark
+
+deps-dissector: deps
+	@if [ "$$(id -u)" -eq 0 ] && ! dpkg-query -W -f='$${Status}' tshark 2>/dev/null | grep -q 'ok installed'; then \
+		echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections; \
+	fi
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DISSECTOR_PKGS)"
+
 # make install [PREFIX=/usr/local] [DESTDIR=]: programs, NSS module, systemd
 # units, man pages, and /etc/linkname.conf unless one exists. Without
 # DESTDIR it also runs ldconfig. make uninstall removes the same files (the
@@ -319,12 +333,12 @@ $(DEB_CHANGES): $(DEB_INPUTS)
 MAN_PAGES  := man1/linknamectl.1 man5/linkname.conf.5 man8/linknamed.8 man8/nss-linkname.8
 INSTALLED   = $(SBINDIR)/linknamed $(BINDIR)/linknamectl $(NSSDIR)/libnss_linkname.so.2 \
 	      $(SYSTEMDUNITDIR)/linknamed.service $(SYSTEMDUNITDIR)/linknamed.socket \
-	      $(addprefix $(MANDIR)/,$(MAN_PAGES))
+	      $(WIRESHARK_PLUGINDIR)/linkname.lua $(addprefix $(MANDIR)/,$(MAN_PAGES))
 CONF_ARG    = $(if $(filter /etc,$(SYSCONFDIR)),, --config $(SYSCONFDIR)/linkname.conf)
 
 install: all
 	install -d $(addprefix $(DESTDIR),$(SBINDIR) $(BINDIR) $(NSSDIR) $(SYSTEMDUNITDIR) \
-		$(SYSCONFDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man8)
+		$(SYSCONFDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man8 $(WIRESHARK_PLUGINDIR))
 	install -m 0755 $(BUILD)/linknamed $(DESTDIR)$(SBINDIR)/linknamed
 	install -m 0755 $(BUILD)/linknamectl $(DESTDIR)$(BINDIR)/linknamectl
 	install -m 0644 $(BUILD)/libnss_linkname.so.2 $(DESTDIR)$(NSSDIR)/libnss_linkname.so.2
@@ -333,6 +347,7 @@ install: all
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/linknamed.service
 	install -m 0644 dist/linknamed.socket $(DESTDIR)$(SYSTEMDUNITDIR)/linknamed.socket
 	for m in $(MAN_PAGES); do install -m 0644 docs/man/$${m#*/} $(DESTDIR)$(MANDIR)/$$m || exit 1; done
+	install -m 0644 dist/linkname.lua $(DESTDIR)$(WIRESHARK_PLUGINDIR)/linkname.lua
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/linkname.conf ]; then \
 		echo "install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/linkname.conf"; \
 	else \

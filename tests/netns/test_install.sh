@@ -30,6 +30,7 @@ EXPECTED=$(LC_ALL=C sort <<EOF
 /etc/linkname.conf 644
 /usr/local/bin/linknamectl 755
 /usr/local/lib/$MA/libnss_linkname.so.2 644
+/usr/local/lib/$MA/wireshark/plugins/linkname.lua 644
 /usr/local/lib/systemd/system/linknamed.service 644
 /usr/local/lib/systemd/system/linknamed.socket 644
 /usr/local/sbin/linknamed 755
