@@ -288,8 +288,9 @@ DEB_TOOLS  := debhelper dh-nss dpkg-dev fakeroot lintian pkgconf libcmocka-dev
 DEB_DIR    := $(BUILD)/deb
 DEB_ARCH   := $(shell dpkg --print-architecture 2>/dev/null)
 DEB_CHANGES := $(DEB_DIR)/linkname_$(VERSION)_$(DEB_ARCH).changes
-DEB_INPUTS := Makefile README.md $(wildcard src/* include/* dist/* docs/*.md docs/man/* \
-	      debian/* debian/source/*)
+# The directories too: adding, removing or renaming a file changes theirs.
+DEB_INPUTS := Makefile README.md src include dist docs docs/man debian debian/source \
+	      $(wildcard src/* include/* dist/* docs/*.md docs/man/* debian/* debian/source/*)
 
 deps-deb: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_TOOLS)"
