@@ -284,7 +284,7 @@ compare: deps-compare
 # (without build/ and .git), whose parent is a temporary directory, so
 # neither the tree nor what is beside it is written; rebuilt only when a
 # source changed.
-DEB_TOOLS  := debhelper dh-nss dpkg-dev fakeroot lintian pkgconf libcmocka-dev
+DEB_TOOLS  := debhelper dh-nss dpkg-dev lintian pkgconf libcmocka-dev
 DEB_DIR    := $(BUILD)/deb
 DEB_ARCH   := $(shell dpkg --print-architecture 2>/dev/null)
 DEB_CHANGES := $(DEB_DIR)/linkname_$(VERSION)_$(DEB_ARCH).changes
