@@ -18,6 +18,9 @@ NSSDIR     ?= $(LIBDIR)
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# Where Wireshark looks for Lua plugins (of any Wireshark version) when
+# PREFIX=/usr, as the Debian package installs it.
+WIRESHARK_PLUGINDIR ?= $(LIBDIR)/wireshark/plugins
 
 BUILD      := build
 CC         ?= cc
@@ -25,10 +28,13 @@ PKG_CONFIG ?= pkg-config
 
 CFLAGS     ?= -O2 -g
 # Hardening: -Wformat=2 includes -Wformat-security; _FORTIFY_SOURCE=3 (gcc 12,
-# glibc 2.34+) checks more sizes at run time than 2 and needs -O.
+# glibc 2.34+) checks more sizes at run time than 2 and needs -O. A level
+# the caller already chose (dpkg-buildflags passes -D_FORTIFY_SOURCE=2) is
+# kept: defining it twice is an error under -Werror.
+FORTIFY    := $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=3)
 CFLAGS     += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Werror \
 	      -fstack-protector-strong -fstack-clash-protection -fno-strict-aliasing
-CPPFLAGS   += -iquote include -D_GNU_SOURCE -D_FORTIFY_SOURCE=3 -DLINKNAME_VERSION=\"$(VERSION)\"
+CPPFLAGS   += -iquote include -D_GNU_SOURCE $(FORTIFY) -DLINKNAME_VERSION=\"$(VERSION)\"
 LDFLAGS    += -Wl,-z,relro,-z,now
 
 NL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libnl-route-3.0 2>/dev/null)
@@ -58,7 +64,7 @@ TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd $(BUILD)/tests/gaitime \
 UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o ratelimit.o snap.o)
 
 .PHONY: all clean deps deps-fuzz check check-unit check-netns check-asan fuzz demo install uninstall \
-	deps-bench bench deps-compare compare
+	deps-bench bench deps-compare compare deps-deb deb deps-dissector
 
 all: $(BUILD)/linknamed $(BUILD)/linknamectl $(BUILD)/libnss_linkname.so.2
 
@@ -221,7 +227,7 @@ check-asan: $(ASAN_BIN)
 	@tests/check.sh asan
 
 # Re-run make after deps so pkg-config flags are read with the libraries present.
-check: deps $(if $(CI_FUZZ),deps-fuzz)
+check: deps deps-deb deps-dissector $(if $(CI_FUZZ),deps-fuzz)
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOLS) $(ASAN_BIN) $(if $(CI_FUZZ),$(FUZZ_BIN))
 	@tests/check.sh
 
@@ -271,6 +277,54 @@ compare: deps-compare
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/gai $(BUILD)/tests/gaitime
 	@netns-scripts/compare.sh
 
+# make deb: the Debian packages linkname and libnss-linkname, with
+# dpkg-buildpackage from debian/ (debhelper compat 13), into build/deb/ with
+# their .changes and .buildinfo; then lintian --pedantic, which must report
+# no error and no warning. The build runs in a scratch copy of the tree
+# (without build/ and .git), whose parent is a temporary directory, so
+# neither the tree nor what is beside it is written; rebuilt only when a
+# source changed.
+DEB_TOOLS  := debhelper dh-nss dpkg-dev lintian pkgconf libcmocka-dev
+DEB_DIR    := $(BUILD)/deb
+DEB_ARCH   := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_CHANGES := $(DEB_DIR)/linkname_$(VERSION)_$(DEB_ARCH).changes
+# The directories too: adding, removing or renaming a file changes theirs.
+DEB_INPUTS := Makefile README.md src include dist docs docs/man debian debian/source \
+	      $(wildcard src/* include/* dist/* docs/*.md docs/man/* debian/* debian/source/*)
+
+deps-deb: deps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_TOOLS)"
+
+deb: deps-deb
+	@$(MAKE) --no-print-directory $(DEB_CHANGES)
+
+$(DEB_CHANGES): $(DEB_INPUTS)
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && [ "$$v" = "$(VERSION)" ] || \
+		{ echo "deb: debian/changelog is at $$v but the Makefile's VERSION is $(VERSION)" >&2; exit 1; }
+	@mkdir -p $(DEB_DIR) && rm -f $(DEB_DIR)/*.deb $(DEB_DIR)/*.changes $(DEB_DIR)/*.buildinfo
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && src=$$tmp/linkname-$(VERSION) && \
+	mkdir "$$src" && tar -cf - --exclude=./build --exclude=./.git . | tar -C "$$src" -xf - && \
+	echo "deb: dpkg-buildpackage -us -uc -b (log: $(DEB_DIR)/build.log)" && \
+	if ! (cd "$$src" && dpkg-buildpackage -us -uc -b --jobs-try=$$(nproc)) >$(DEB_DIR)/build.log 2>&1; then \
+		tail -n 40 $(DEB_DIR)/build.log >&2; echo "deb: dpkg-buildpackage failed" >&2; exit 1; \
+	fi && mv "$$tmp"/*.deb "$$tmp"/*.changes "$$tmp"/*.buildinfo $(DEB_DIR)/
+	@echo "deb: lintian --pedantic $(DEB_CHANGES)"
+	@lintian --pedantic --fail-on error,warning $(DEB_CHANGES) >$(DEB_DIR)/lintian.txt 2>&1; rc=$$?; \
+		cat $(DEB_DIR)/lintian.txt; \
+		if [ $$rc -ne 0 ]; then rm -f $(DEB_CHANGES); echo "deb: lintian is not clean" >&2; exit 1; fi
+	@ls -1 $(DEB_DIR)/*.deb
+
+# The Wireshark dissector's test (tests/netns/test_dissector.sh) needs tshark,
+# text2pcap and dumpcap. wireshark-common asks whether non-root users may
+# capture: answered no beforehand, so the install never waits for a reply.
+DISSECTOR_PKGS := tshark
+
+deps-dissector: deps
+	@if [ "$$(id -u)" -eq 0 ] && ! dpkg-query -W -f='$${Status}' tshark 2>/dev/null | grep -q 'ok installed'; then \
+		echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections; \
+	fi
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DISSECTOR_PKGS)"
+
 # make install [PREFIX=/usr/local] [DESTDIR=]: programs, NSS module, systemd
 # units, man pages, and /etc/linkname.conf unless one exists. Without
 # DESTDIR it also runs ldconfig. make uninstall removes the same files (the
@@ -280,12 +334,12 @@ compare: deps-compare
 MAN_PAGES  := man1/linknamectl.1 man5/linkname.conf.5 man8/linknamed.8 man8/nss-linkname.8
 INSTALLED   = $(SBINDIR)/linknamed $(BINDIR)/linknamectl $(NSSDIR)/libnss_linkname.so.2 \
 	      $(SYSTEMDUNITDIR)/linknamed.service $(SYSTEMDUNITDIR)/linknamed.socket \
-	      $(addprefix $(MANDIR)/,$(MAN_PAGES))
+	      $(WIRESHARK_PLUGINDIR)/linkname.lua $(addprefix $(MANDIR)/,$(MAN_PAGES))
 CONF_ARG    = $(if $(filter /etc,$(SYSCONFDIR)),, --config $(SYSCONFDIR)/linkname.conf)
 
 install: all
 	install -d $(addprefix $(DESTDIR),$(SBINDIR) $(BINDIR) $(NSSDIR) $(SYSTEMDUNITDIR) \
-		$(SYSCONFDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man8)
+		$(SYSCONFDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man8 $(WIRESHARK_PLUGINDIR))
 	install -m 0755 $(BUILD)/linknamed $(DESTDIR)$(SBINDIR)/linknamed
 	install -m 0755 $(BUILD)/linknamectl $(DESTDIR)$(BINDIR)/linknamectl
 	install -m 0644 $(BUILD)/libnss_linkname.so.2 $(DESTDIR)$(NSSDIR)/libnss_linkname.so.2
@@ -294,6 +348,7 @@ install: all
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/linknamed.service
 	install -m 0644 dist/linknamed.socket $(DESTDIR)$(SYSTEMDUNITDIR)/linknamed.socket
 	for m in $(MAN_PAGES); do install -m 0644 docs/man/$${m#*/} $(DESTDIR)$(MANDIR)/$$m || exit 1; done
+	install -m 0644 dist/linkname.lua $(DESTDIR)$(WIRESHARK_PLUGINDIR)/linkname.lua
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/linkname.conf ]; then \
 		echo "install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/linkname.conf"; \
 	else \

@@ -18,6 +18,7 @@
 #    restores the file byte for byte, and make uninstall removes it all.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/privns.sh"
 
 need_cmd() {
 	command -v "$1" >/dev/null || fail "$1 is missing (make deps installs it)"
@@ -30,6 +31,7 @@ EXPECTED=$(LC_ALL=C sort <<EOF
 /etc/linkname.conf 644
 /usr/local/bin/linknamectl 755
 /usr/local/lib/$MA/libnss_linkname.so.2 644
+/usr/local/lib/$MA/wireshark/plugins/linkname.lua 644
 /usr/local/lib/systemd/system/linknamed.service 644
 /usr/local/lib/systemd/system/linknamed.socket 644
 /usr/local/sbin/linknamed 755
@@ -50,11 +52,6 @@ mk() { make --no-print-directory -C "$ROOT" "$@"; }
 # ---- inside the private mount namespace (part 2) ----
 inside() {
 	local work=$1 h1_ll h2_ll idx out pid1 pid2 uid h2conf
-	trap - EXIT
-	trap 'inside_cleanup' EXIT
-
-	# Nothing mounted here may leak out.
-	mount --make-rprivate /
 	mount -t tmpfs -o mode=0755 tmpfs "$work"
 	mkdir "$work/upper" "$work/work"
 	mount -t overlay overlay -o "lowerdir=/etc,upperdir=$work/upper,workdir=$work/work" /etc ||
@@ -173,20 +170,7 @@ inside() {
 	say "inside: ok"
 }
 
-INSIDE_PIDS=""
-inside_cleanup() {
-	local rc=$? pid
-	for pid in $INSIDE_PIDS; do
-		kill -s KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	exit $rc
-}
-
-if [ "${1:-}" = --inside ]; then
-	inside "$2"
-	exit 0
-fi
+privns_dispatch "$@"
 
 need_build
 need_cmd systemd-analyze
@@ -259,23 +243,10 @@ done
 
 # What must not change on the machine itself.
 snapshot() {
-	local f
-	for f in /etc/nsswitch.conf /etc/ld.so.cache /etc/passwd /etc/group /etc/linkname.conf \
-		 /etc/nsswitch.conf.linkname-bak /usr/local/sbin/linknamed /usr/local/bin/linknamectl \
-		 "/usr/local/lib/$MA/libnss_linkname.so.2" /usr/local/lib/systemd/system/linknamed.service; do
-		if [ -e "$f" ]; then echo "$f $(sha256sum <"$f")"; else echo "$f absent"; fi
-	done
+	privns_state /etc/nsswitch.conf /etc/ld.so.cache /etc/passwd /etc/group /etc/linkname.conf \
+		/etc/nsswitch.conf.linkname-bak /usr/local/sbin/linknamed /usr/local/bin/linknamectl \
+		"/usr/local/lib/$MA/libnss_linkname.so.2" /usr/local/lib/systemd/system/linknamed.service
 }
-before=$(snapshot)
-mkdir -p "$STATE/mnt"
-rc=0
-# In the background so lib.sh's cleanup can stop it (it stops its daemons).
-unshare --mount --propagation private -- bash "$0" --inside "$STATE/mnt" &
-BG_PIDS="$BG_PIDS $!"
-wait $! || rc=$?
-rmdir "$STATE/mnt" 2>/dev/null || true
-after=$(snapshot)
-[ "$before" = "$after" ] || fail "the machine's files changed:"$'\n'"$(diff <(echo "$before") <(echo "$after"))"
-[ "$rc" -eq 0 ] || fail "the install in the private namespace failed (exit $rc)"
+privns_run "$STATE/mnt" snapshot || fail "the install in the private namespace failed (exit $?)"
 say "the machine's /etc and /usr/local are untouched"
 pass
