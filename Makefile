@@ -264,8 +264,12 @@ $(BUILD)/bench/obj/%.o: tests/bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -iquote tests/bench $(CFLAGS) -fPIE -MMD -MP -c $< -o $@
 
-$(BENCH_PROGS): $(BUILD)/bench/%: $(BUILD)/bench/obj/%.o $(BUILD)/bench/obj/stats.o $(UNIT_LIB)
+$(filter-out %/packet,$(BENCH_PROGS)): $(BUILD)/bench/%: $(BUILD)/bench/obj/%.o $(BUILD)/bench/obj/stats.o $(UNIT_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -o $@
+
+# The receive path is the engine's: it links what the daemon links.
+$(BUILD)/bench/packet: $(BUILD)/bench/obj/packet.o $(BUILD)/bench/obj/stats.o $(ENGINE_OBJ) $(UNIT_LIB)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(SD_LIBS) -o $@
 
 $(BUILD)/bench/lookup: $(BUILD)/bench/obj/lookup.o $(BUILD)/bench/obj/stats.o
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -pthread -o $@
