@@ -167,10 +167,11 @@ deps:
 FUZZ_PKGS    := clang libclang-rt-14-dev
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := wire query config
+FUZZ_TARGETS := wire query config engine
 FUZZ_SRC_wire   := wire.c name.c auth.c
 FUZZ_SRC_query  := query.c wire.c name.c nss_conv.c
 FUZZ_SRC_config := config.c name.c auth.c
+FUZZ_SRC_engine := $(ENGINE_SRC)
 FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null || echo -lsodium)
 SAN_FLAGS    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # _FORTIFY_SOURCE's __*_chk wrappers would hide accesses from ASan.
