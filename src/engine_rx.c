@@ -92,7 +92,8 @@ static void engine_challenge_end(struct engine *e, struct engine_challenge *c)
 	struct engine_event *ev;
 	enum table_result r;
 
-	if (!l || (t && t->contested) || !engine_fresh_ts(e, c->name, c->name_len, c->ifindex, c->ts))
+	if (!l || (t && t->contested) ||
+	    !engine_fresh_ts(e, c->name, c->name_len, c->ifindex, c->ts))
 		return;
 	r = table_update(e->table, c->name, c->name_len, c->ifindex, c->addrs, c->naddrs,
 			 c->lifetime, e->now);
