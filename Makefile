@@ -47,11 +47,14 @@ DEB_PKGS   := gcc make pkg-config libnl-3-dev libnl-route-3-dev libcmocka-dev \
 	      libsystemd-dev libsodium-dev iproute2 valgrind \
 	      systemd mandoc
 
-DAEMON_SRC := linknamed.c config.c ratelimit.c auth.c snap.c iface.c socket.c server.c loop.c log.c wire.c name.c table.c sched.c query.c
+ENGINE_SRC := engine.c engine_link.c engine_rx.c engine_answer.c auth.c table.c sched.c ratelimit.c \
+	      wire.c name.c query.c
+DAEMON_SRC := linknamed.c options.c reload.c privdrop.c activation.c publish.c answer.c eventlog.c \
+	      config.c snap.c iface.c socket.c server.c loop.c log.c $(ENGINE_SRC)
 CTL_SRC    := linknamectl.c client.c query.c wire.c name.c nssconf.c nssconf_cli.c
 NSS_SRC    := nss.c nss_conv.c nss_snap.c snap.c client.c query.c wire.c name.c
 UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config \
-	      test_ratelimit test_auth test_nssconf test_snap
+	      test_ratelimit test_auth test_nssconf test_snap test_engine
 
 DAEMON_OBJ := $(addprefix $(BUILD)/obj/,$(DAEMON_SRC:.c=.o))
 CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
@@ -62,6 +65,8 @@ TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd $(BUILD)/tests/gaitime \
 
 # Each unit test links its own test file plus the pure modules it tests.
 UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o ratelimit.o snap.o)
+# The protocol engine and what it is made of (auth needs libsodium).
+ENGINE_OBJ := $(addprefix $(BUILD)/obj/,$(patsubst %.c,%.o,$(filter-out wire.c name.c table.c sched.c query.c ratelimit.c,$(ENGINE_SRC))))
 
 .PHONY: all clean deps deps-fuzz check check-unit check-netns check-asan fuzz demo install uninstall \
 	deps-bench bench deps-compare compare deps-deb deb deps-dissector
@@ -100,6 +105,9 @@ $(BUILD)/tests/test_nss_conv: $(BUILD)/tests/test_nss_conv.o $(BUILD)/obj/nss_co
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
 
 $(BUILD)/tests/test_auth: $(BUILD)/tests/test_auth.o $(BUILD)/obj/auth.o $(UNIT_LIB)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
+
+$(BUILD)/tests/test_engine: $(BUILD)/tests/test_engine.o $(ENGINE_OBJ) $(UNIT_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(UNIT_LIB)
@@ -159,10 +167,11 @@ deps:
 FUZZ_PKGS    := clang libclang-rt-14-dev
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := wire query config
+FUZZ_TARGETS := wire query config engine
 FUZZ_SRC_wire   := wire.c name.c auth.c
 FUZZ_SRC_query  := query.c wire.c name.c nss_conv.c
 FUZZ_SRC_config := config.c name.c auth.c
+FUZZ_SRC_engine := $(ENGINE_SRC)
 FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null || echo -lsodium)
 SAN_FLAGS    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # _FORTIFY_SOURCE's __*_chk wrappers would hide accesses from ASan.
@@ -191,6 +200,10 @@ $(BUILD)/asan/tests/test_%: $(BUILD)/asan/tests/test_%.o $(ASAN_LIB)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -o $@
 
 $(BUILD)/asan/tests/test_auth: $(BUILD)/asan/tests/test_auth.o $(BUILD)/asan/obj/auth.o $(ASAN_LIB)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
+
+$(BUILD)/asan/tests/test_engine: $(BUILD)/asan/tests/test_engine.o \
+		$(patsubst $(BUILD)/obj/%,$(BUILD)/asan/obj/%,$(ENGINE_OBJ)) $(ASAN_LIB)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
 
 # Keep the objects: make would delete them as intermediates and rebuild.
@@ -252,8 +265,12 @@ $(BUILD)/bench/obj/%.o: tests/bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -iquote tests/bench $(CFLAGS) -fPIE -MMD -MP -c $< -o $@
 
-$(BENCH_PROGS): $(BUILD)/bench/%: $(BUILD)/bench/obj/%.o $(BUILD)/bench/obj/stats.o $(UNIT_LIB)
+$(filter-out %/packet,$(BENCH_PROGS)): $(BUILD)/bench/%: $(BUILD)/bench/obj/%.o $(BUILD)/bench/obj/stats.o $(UNIT_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -o $@
+
+# The receive path is the engine's: it links what the daemon links.
+$(BUILD)/bench/packet: $(BUILD)/bench/obj/packet.o $(BUILD)/bench/obj/stats.o $(ENGINE_OBJ) $(UNIT_LIB)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(SD_LIBS) -o $@
 
 $(BUILD)/bench/lookup: $(BUILD)/bench/obj/lookup.o $(BUILD)/bench/obj/stats.o
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -pthread -o $@

@@ -18,6 +18,10 @@
 #define QUERY_REQ_MAX		(QUERY_REQ_HDR_LEN + WIRE_NAME_MAX)	/* RESOLVE of a 63-octet name */
 #define QUERY_RESP_HDR_LEN	12
 #define QUERY_REC_HDR_LEN	12
+/* The most records one lookup (RESOLVE) returns, whatever carries it: the
+ * record builder, the query socket and the snapshot reader. A name is one
+ * record per interface, so this is a name on sixteen links at once. */
+#define QUERY_MAX_RECORDS	16
 /* A client refuses a response bigger than this. */
 #define QUERY_RESP_MAX		(4u << 20)
 

@@ -3,6 +3,7 @@
 #ifndef LINKNAME_SCHED_H
 #define LINKNAME_SCHED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct sched_params {
@@ -14,6 +15,7 @@ struct sched_params {
 	uint32_t start_delay_max_ms;	/* random delay before the first */
 	uint32_t answer_delay_max_ms;	/* random delay before answering SOLICIT */
 	uint32_t answer_min_gap_ms;	/* at most one answer per gap per link */
+	uint32_t defend_min_gap_ms;	/* at most one defence of our name per gap */
 	uint32_t budget_pps;		/* announcements per second the whole link
 					 * may carry in steady state; 0: no scaling */
 };
@@ -32,6 +34,8 @@ struct sched_if {
 	uint32_t solicit_left;
 	uint64_t answer_at;		/* 0: no answer pending */
 	uint64_t last_answer;		/* 0: never */
+	uint64_t defend_at;		/* 0: no defence pending */
+	uint64_t last_defence;		/* 0: never */
 	uint64_t started;		/* when the start-up burst began */
 	uint32_t heard;			/* announcements heard during start-up */
 	uint64_t refresh_by;		/* announce again by then (lifetime promise) */
@@ -43,6 +47,13 @@ struct sched_if {
 
 /* The interface just became usable: start the start-up burst. */
 void sched_start(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd);
+/* The start-up burst again, without its SOLICITs: our address set changed,
+ * the neighbours need the new one, and we already know them. */
+void sched_restart_quiet(const struct sched_params *p, struct sched_if *s, uint64_t now,
+			 uint32_t rnd);
+/* True once the current start-up burst has sent its first ANNOUNCE (or
+ * the scheduler is stopped): we are on the wire. */
+bool sched_on_wire(const struct sched_params *p, const struct sched_if *s);
 /* Stop everything (interface gone). */
 void sched_stop(struct sched_if *s);
 /* What is due at now (SCHED_* bits); advances the state past it. */
@@ -53,6 +64,10 @@ uint64_t sched_next(const struct sched_if *s);
 void sched_solicited(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd);
 /* Announce now (start-up of a changed address set, or an operator's request). */
 void sched_announce_now(struct sched_if *s, uint64_t now);
+/* Someone else announced our name: announce at once, but at most once per
+ * defend_min_gap_ms (a later one waits, it is not lost). This is apart from
+ * the SOLICIT answers, so a SOLICIT storm cannot hold a defence back. */
+void sched_defend(const struct sched_params *p, struct sched_if *s, uint64_t now);
 
 /* Scaling with the link's population, as RTCP does (RFC 3550 6.2-6.3):
  * the steady period grows so that the whole link stays within budget_pps,

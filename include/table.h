@@ -23,6 +23,8 @@ struct table_entry {
 	uint64_t first_seen;
 	uint64_t last_seen;
 	uint32_t refreshes;		/* announcements after the first */
+	uint8_t contested;		/* its holder answered a claim: refuse the next ones */
+	uint64_t last_ts;		/* newest TIMESTAMP accepted for it (0: none) */
 };
 
 enum table_result {
@@ -37,6 +39,11 @@ struct table;
 
 struct table *table_new(size_t capacity);
 void table_free(struct table *t);
+typedef void (*table_cb)(const struct table_entry *e, void *arg);
+/* Call fn(e, arg) for every entry just before it leaves the table, for
+ * whatever reason (removal, expiry, eviction), so a caller can keep what
+ * it derives from the table (counts, memories) exact. */
+void table_set_drop_hook(struct table *t, table_cb fn, void *arg);
 size_t table_size(const struct table *t);
 size_t table_capacity(const struct table *t);
 
@@ -51,18 +58,26 @@ enum table_result table_update(struct table *t, const char *name, size_t name_le
 /* The live entry (name, ifindex), or NULL. */
 const struct table_entry *table_get(const struct table *t, const char *name, size_t name_len,
 				    unsigned int ifindex, uint64_t now);
+/* The stored entry (name, ifindex), live or expired but not yet removed. */
+const struct table_entry *table_stored(const struct table *t, const char *name, size_t name_len,
+				       unsigned int ifindex);
 /* Evictions made so far under the policy above. */
 uint64_t table_evictions(const struct table *t);
 /* True if (name, ifindex) is live and src is not one of its addresses:
  * then only its holder may change it (or it must expire or say GOODBYE). */
 bool table_held_by_other(const struct table *t, const char *name, size_t name_len,
 			 unsigned int ifindex, const struct in6_addr *src, uint64_t now);
+/* Record the newest TIMESTAMP accepted for (name, ifindex); mark it
+ * contested (its holder answered a claim). No effect if it is not stored. */
+void table_set_timestamp(struct table *t, const char *name, size_t name_len,
+			 unsigned int ifindex, uint64_t ts);
+void table_set_contested(struct table *t, const char *name, size_t name_len,
+			 unsigned int ifindex);
 /* Remove (name, ifindex); returns 1 if it was there, 0 if not. */
 int table_remove(struct table *t, const char *name, size_t name_len, unsigned int ifindex);
 /* Remove every entry of an interface; returns how many. */
 size_t table_remove_ifindex(struct table *t, unsigned int ifindex);
 
-typedef void (*table_cb)(const struct table_entry *e, void *arg);
 /* Remove entries whose expiry is <= now, calling cb (may be NULL) on each
  * before it goes. Returns how many. */
 size_t table_expire(struct table *t, uint64_t now, table_cb cb, void *arg);

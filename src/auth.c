@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "name.h"
 #include "wire.h"
 
 static int auth_hex(char ch)
@@ -126,69 +127,211 @@ int auth_init(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
-void auth_sign(const struct auth_keys *k, uint8_t *buf, size_t len)
+/* HMAC-SHA-512-256 (what crypto_auth is) of the pseudo-header, then the
+ * datagram up to its MAC value: libsodium's multi-part form of it. */
+static void auth_mac(const uint8_t key[AUTH_KEY_LEN], const struct in6_addr *src,
+		     const uint8_t *buf, size_t len, uint8_t out[WIRE_MAC_LEN])
 {
-	crypto_auth(buf + len - WIRE_MAC_LEN, buf, len - WIRE_MAC_LEN, k->key[0]);
+	crypto_auth_hmacsha512256_state st;
+
+	crypto_auth_hmacsha512256_init(&st, key, AUTH_KEY_LEN);
+	crypto_auth_hmacsha512256_update(&st, src->s6_addr, sizeof(src->s6_addr));
+	crypto_auth_hmacsha512256_update(&st, buf, len);
+	crypto_auth_hmacsha512256_final(&st, out);
+	sodium_memzero(&st, sizeof(st));
 }
 
-bool auth_verify(const struct auth_keys *k, const uint8_t *buf, size_t len)
+void auth_sign(const struct auth_keys *k, const struct in6_addr *src, uint8_t *buf, size_t len)
 {
+	auth_mac(k->key[0], src, buf, len - WIRE_MAC_LEN, buf + len - WIRE_MAC_LEN);
+}
+
+bool auth_verify(const struct auth_keys *k, const struct in6_addr *src, const uint8_t *buf,
+		 size_t len)
+{
+	uint8_t mac[WIRE_MAC_LEN];
 	unsigned int i;
+	bool ok = false;
 
 	if (len < WIRE_HDR_LEN + WIRE_TLV_HDR_LEN + WIRE_MAC_LEN)
 		return false;
-	for (i = 0; i < k->n; i++)
-		if (crypto_auth_verify(buf + len - WIRE_MAC_LEN, buf, len - WIRE_MAC_LEN,
-				       k->key[i]) == 0)
-			return true;
-	return false;
+	for (i = 0; i < k->n && !ok; i++) {
+		auth_mac(k->key[i], src, buf, len - WIRE_MAC_LEN, mac);
+		ok = sodium_memcmp(mac, buf + len - WIRE_MAC_LEN, WIRE_MAC_LEN) == 0;
+	}
+	return ok;
 }
 
+enum auth_replay_result auth_window(uint64_t ts, uint64_t now)
+{
+	return ts + AUTH_WINDOW_MS < now || ts > now + AUTH_WINDOW_MS ? AUTH_STALE : AUTH_FRESH;
+}
+
+/* The replay memory: a fixed array with a hash index on (name, link), as
+ * the neighbour table has; records fill [0, used). */
 struct auth_replay_slot {
-	struct in6_addr src;
+	char name[WIRE_NAME_MAX];
+	uint8_t name_len;
 	unsigned int ifindex;
-	uint64_t last_ts;	/* 0 = free */
+	uint64_t ts;
+	uint32_t next;		/* index + 1 of the next in its chain, 0: end */
 };
 
 struct auth_replay {
-	struct auth_replay_slot slots[AUTH_REPLAY_SLOTS];
+	size_t nslots, used;
+	uint64_t floor;
+	uint32_t nbuckets;	/* a power of two */
+	uint32_t *buckets;	/* index + 1 of a chain's first record, 0: empty */
+	struct auth_replay_slot *slots;
 };
 
-struct auth_replay *auth_replay_new(void)
+struct auth_replay *auth_replay_new(size_t slots)
 {
-	return calloc(1, sizeof(struct auth_replay));
+	struct auth_replay *r;
+
+	if (slots == 0 || slots > (1u << 20))
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	for (r->nbuckets = 16; r->nbuckets < 2 * slots; r->nbuckets <<= 1)
+		;
+	r->buckets = calloc(r->nbuckets, sizeof(*r->buckets));
+	r->slots = calloc(slots, sizeof(*r->slots));
+	if (!r->buckets || !r->slots) {
+		auth_replay_free(r);
+		return NULL;
+	}
+	r->nslots = slots;
+	return r;
 }
 
 void auth_replay_free(struct auth_replay *r)
 {
+	if (!r)
+		return;
+	free(r->buckets);
+	free(r->slots);
 	free(r);
 }
 
-enum auth_replay_result auth_replay_check(struct auth_replay *r, const struct in6_addr *src,
-					  unsigned int ifindex, uint64_t ts, uint64_t now)
+static uint32_t *auth_replay_bucket(const struct auth_replay *r, const char *name, size_t len,
+				    unsigned int ifindex)
 {
-	struct auth_replay_slot *s, *oldest = &r->slots[0];
-	size_t i;
+	uint32_t h = name_hash(name, len) ^ (ifindex * 0x9e3779b1u);
 
-	if (ts + AUTH_WINDOW_MS < now || ts > now + AUTH_WINDOW_MS)
-		return AUTH_STALE;
-	for (i = 0; i < AUTH_REPLAY_SLOTS; i++) {
-		s = &r->slots[i];
-		if (s->last_ts && s->ifindex == ifindex && !memcmp(&s->src, src, sizeof(*src))) {
-			if (ts <= s->last_ts)
-				return AUTH_REPLAY;
-			s->last_ts = ts;
-			return AUTH_FRESH;
-		}
-		if (s->last_ts < oldest->last_ts)
-			oldest = s;
+	return &r->buckets[h & (r->nbuckets - 1)];
+}
+
+static struct auth_replay_slot *auth_replay_find(const struct auth_replay *r, const char *name,
+						 size_t len, unsigned int ifindex)
+{
+	uint32_t i;
+
+	for (i = *auth_replay_bucket(r, name, len, ifindex); i; i = r->slots[i - 1].next) {
+		struct auth_replay_slot *s = &r->slots[i - 1];
+
+		if (s->ifindex == ifindex && name_equal(s->name, s->name_len, name, len))
+			return s;
 	}
-	/* A slot whose last timestamp left the window can go: anything it
-	 * could still refuse is refused as stale anyway. If every slot is
-	 * recent, the oldest goes and a replay of that source within the
-	 * window would pass: the documented limit (AUTH_REPLAY_SLOTS senders). */
-	oldest->src = *src;
-	oldest->ifindex = ifindex;
-	oldest->last_ts = ts;
-	return AUTH_FRESH;
+	return NULL;
+}
+
+static void auth_replay_unlink(struct auth_replay *r, size_t i)
+{
+	struct auth_replay_slot *s = &r->slots[i];
+	uint32_t *p = auth_replay_bucket(r, s->name, s->name_len, s->ifindex);
+
+	while (*p && *p != i + 1)
+		p = &r->slots[*p - 1].next;
+	if (*p)
+		*p = s->next;
+	s->next = 0;
+}
+
+static void auth_replay_link(struct auth_replay *r, size_t i)
+{
+	struct auth_replay_slot *s = &r->slots[i];
+	uint32_t *b = auth_replay_bucket(r, s->name, s->name_len, s->ifindex);
+
+	s->next = *b;
+	*b = (uint32_t)i + 1;
+}
+
+/* Order does not matter: the last record moves into the hole. */
+static void auth_replay_drop(struct auth_replay *r, size_t i)
+{
+	size_t last = r->used - 1;
+
+	auth_replay_unlink(r, i);
+	if (i != last) {
+		auth_replay_unlink(r, last);
+		r->slots[i] = r->slots[last];
+		auth_replay_link(r, i);
+	}
+	memset(&r->slots[last], 0, sizeof(r->slots[last]));
+	r->used--;
+}
+
+uint64_t auth_replay_last(const struct auth_replay *r, const char *name, size_t name_len,
+			  unsigned int ifindex)
+{
+	const struct auth_replay_slot *s = auth_replay_find(r, name, name_len, ifindex);
+
+	return s ? s->ts : r->floor;
+}
+
+void auth_replay_remember(struct auth_replay *r, const char *name, size_t name_len,
+			  unsigned int ifindex, uint64_t ts, uint64_t now)
+{
+	struct auth_replay_slot *s;
+	size_t i, oldest;
+
+	/* Anything not newer than a timestamp out of the window is stale. */
+	if (ts == 0 || auth_window(ts, now) == AUTH_STALE || name_len > WIRE_NAME_MAX)
+		return;
+	s = auth_replay_find(r, name, name_len, ifindex);
+	if (s) {
+		if (ts > s->ts)
+			s->ts = ts;
+		return;
+	}
+	if (r->used == r->nslots) {
+		for (i = r->used; i-- > 0;)
+			if (auth_window(r->slots[i].ts, now) == AUTH_STALE)
+				auth_replay_drop(r, i);
+	}
+	if (r->used == r->nslots) {
+		for (oldest = 0, i = 1; i < r->used; i++)
+			if (r->slots[i].ts < r->slots[oldest].ts)
+				oldest = i;
+		if (r->slots[oldest].ts > r->floor)
+			r->floor = r->slots[oldest].ts;
+		auth_replay_drop(r, oldest);
+	}
+	s = &r->slots[r->used];
+	memcpy(s->name, name, name_len);
+	s->name_len = (uint8_t)name_len;
+	s->ifindex = ifindex;
+	s->ts = ts;
+	auth_replay_link(r, r->used++);
+}
+
+void auth_replay_forget(struct auth_replay *r, const char *name, size_t name_len,
+			unsigned int ifindex)
+{
+	struct auth_replay_slot *s = auth_replay_find(r, name, name_len, ifindex);
+
+	if (s)
+		auth_replay_drop(r, (size_t)(s - r->slots));
+}
+
+size_t auth_replay_count(const struct auth_replay *r)
+{
+	return r->used;
+}
+
+uint64_t auth_replay_floor(const struct auth_replay *r)
+{
+	return r->floor;
 }

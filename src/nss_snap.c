@@ -13,7 +13,7 @@
 #include "nss_snap.h"
 #include "snap.h"
 
-#define NSS_SNAP_MAX_RECORDS 16
+#define NSS_SNAP_MAX_RECORDS QUERY_MAX_RECORDS	/* the one cap on records per lookup */
 /* Seals that make the mapping trustworthy: nobody but the daemon's own
  * mapping can change it, and it cannot shrink under us (SIGBUS). */
 #define NSS_SNAP_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE)

@@ -14,6 +14,7 @@ void sched_params_default(struct sched_params *p)
 	p->start_delay_max_ms = 10;
 	p->answer_delay_max_ms = 200;
 	p->answer_min_gap_ms = 1000;
+	p->defend_min_gap_ms = 250;
 	p->budget_pps = SCHED_DEFAULT_BUDGET_PPS;
 }
 
@@ -89,11 +90,24 @@ void sched_start(const struct sched_params *p, struct sched_if *s, uint64_t now,
 	s->burst_left = p->burst;
 	s->solicit_left = p->burst_solicits < p->burst ? p->burst_solicits : p->burst;
 	s->answer_at = 0;
+	s->defend_at = 0;
 	s->started = now;
 	s->heard = 0;
 	s->refresh_by = 0;
 	/* next_announce == 0 means stopped, so never schedule at time 0. */
 	s->next_announce = now + delay ? now + delay : 1;
+}
+
+void sched_restart_quiet(const struct sched_params *p, struct sched_if *s, uint64_t now,
+			 uint32_t rnd)
+{
+	sched_start(p, s, now, rnd);
+	s->solicit_left = 0;
+}
+
+bool sched_on_wire(const struct sched_params *p, const struct sched_if *s)
+{
+	return !s->next_announce || s->burst_left < p->burst;
 }
 
 void sched_stop(struct sched_if *s)
@@ -102,6 +116,7 @@ void sched_stop(struct sched_if *s)
 	s->burst_left = 0;
 	s->solicit_left = 0;
 	s->answer_at = 0;
+	s->defend_at = 0;
 }
 
 unsigned int sched_due(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd)
@@ -141,7 +156,15 @@ unsigned int sched_due(const struct sched_params *p, struct sched_if *s, uint64_
 		if (s->burst_left && --s->burst_left == 0)
 			s->heard = 0;	/* "busy" only means something at start-up */
 		s->next_announce = now + (s->burst_left ? p->burst_spacing_ms : sched_period(p, s, rnd));
-		/* This announcement answers any SOLICIT still waiting. */
+		/* This announcement answers any SOLICIT still waiting, and
+		 * defends our name as well as a defence would. */
+		s->answer_at = 0;
+		s->defend_at = 0;
+	}
+	if (s->defend_at && now >= s->defend_at) {
+		what |= SCHED_ANNOUNCE;
+		s->defend_at = 0;
+		s->last_defence = now;
 		s->answer_at = 0;
 	}
 	if (s->answer_at && now >= s->answer_at) {
@@ -160,6 +183,8 @@ uint64_t sched_next(const struct sched_if *s)
 		next = s->next_announce;
 	if (s->answer_at && s->answer_at < next)
 		next = s->answer_at;
+	if (s->defend_at && s->defend_at < next)
+		next = s->defend_at;
 	return next;
 }
 
@@ -203,4 +228,15 @@ void sched_announce_now(struct sched_if *s, uint64_t now)
 {
 	if (s->next_announce)
 		s->next_announce = now ? now : 1;
+}
+
+void sched_defend(const struct sched_params *p, struct sched_if *s, uint64_t now)
+{
+	uint64_t at = now;
+
+	if (!s->next_announce || s->defend_at)
+		return;
+	if (s->last_defence && at < s->last_defence + p->defend_min_gap_ms)
+		at = s->last_defence + p->defend_min_gap_ms;
+	s->defend_at = at ? at : 1;
 }

@@ -16,6 +16,8 @@ struct table {
 	uint32_t nbuckets;		/* a power of two, >= 2 * capacity */
 	uint32_t *buckets;		/* index + 1 of a chain's first entry, 0: empty */
 	uint32_t *next;			/* per entry: index + 1 of the next in its chain */
+	table_cb on_drop;
+	void *on_drop_arg;
 };
 
 static uint32_t *table_bucket(const struct table *t, const char *name, size_t len)
@@ -74,6 +76,12 @@ void table_free(struct table *t)
 	free(t);
 }
 
+void table_set_drop_hook(struct table *t, table_cb fn, void *arg)
+{
+	t->on_drop = fn;
+	t->on_drop_arg = arg;
+}
+
 size_t table_size(const struct table *t)
 {
 	return t->used;
@@ -103,6 +111,8 @@ static void table_drop(struct table *t, struct table_entry *e)
 {
 	size_t i = (size_t)(e - t->entries), last = t->used - 1;
 
+	if (t->on_drop)
+		t->on_drop(e, t->on_drop_arg);
 	table_unlink(t, i);
 	if (i != last) {
 		table_unlink(t, last);
@@ -134,6 +144,12 @@ const struct table_entry *table_get(const struct table *t, const char *name, siz
 	const struct table_entry *e = table_find(t, name, name_len, ifindex);
 
 	return e && e->expires > now ? e : NULL;
+}
+
+const struct table_entry *table_stored(const struct table *t, const char *name, size_t name_len,
+				       unsigned int ifindex)
+{
+	return table_find(t, name, name_len, ifindex);
 }
 
 uint64_t table_evictions(const struct table *t)
@@ -209,6 +225,24 @@ enum table_result table_update(struct table *t, const char *name, size_t name_le
 	e->expires = now + (uint64_t)lifetime_s * 1000;
 	e->last_seen = now;
 	return res;
+}
+
+void table_set_timestamp(struct table *t, const char *name, size_t name_len,
+			 unsigned int ifindex, uint64_t ts)
+{
+	struct table_entry *e = table_find(t, name, name_len, ifindex);
+
+	if (e)
+		e->last_ts = ts;
+}
+
+void table_set_contested(struct table *t, const char *name, size_t name_len,
+			 unsigned int ifindex)
+{
+	struct table_entry *e = table_find(t, name, name_len, ifindex);
+
+	if (e)
+		e->contested = 1;
 }
 
 int table_remove(struct table *t, const char *name, size_t name_len, unsigned int ifindex)

@@ -9,7 +9,8 @@
 # the median of repeated runs, with the min and max of those runs;
 # comparisons (linkname against /etc/hosts, ...) are measured side by side,
 # interleaved in the same run. Sections, in the order they run:
-#   packet    in-process receive path on one core (decode, checks, table)
+#   packet    in-process receive path on one core: engine_receive over 1 and
+#             500 links with a full table
 #   table     table_lookup time and memory per entry at 100 .. 100,000
 #   simlink   the real scheduler on a simulated link of 10 .. 10,000 hosts
 #   lookup    getaddrinfo: linkname against files, (a) "files linkname" and
@@ -292,12 +293,13 @@ need() {
 # ---------------------------------------------------------------- packet
 
 sec_packet() {
-	local s out line
-	for s in 100 1000; do
-		out=$RAW/packet-$s.txt
-		taskset -c 0 "$BIN/packet" -s "$s" -r "$RUNS" -d "$PKT_MS" >"$out"
-		record packet "receive path, $s senders refreshing (1 core)" msgs/s ">= 2000000" \
-			"wire_decode, the checks and table_update as handle_packet; not the snapshot publication (the flood rows have it)" \
+	local s=1000 l out
+	for l in 1 500; do
+		out=$RAW/packet-$s-$l.txt
+		taskset -c 0 "$BIN/packet" -s "$s" -l "$l" -r "$RUNS" -d "$PKT_MS" >"$out"
+		record packet "engine_receive, $s senders refreshing over $l link(s), full table (1 core)" \
+			msgs/s ">= 2000000" \
+			"the daemon's receive path: link and own-address lookups, wire_decode, the checks, table_update; not the snapshot publication (the flood rows have it)" \
 			$(awk '/path=full/ { sub(/.*rate=/, ""); print }' "$out")
 		record packet "wire_decode alone, $s senders (1 core)" msgs/s "" "" \
 			$(awk '/path=decode/ { sub(/.*rate=/, ""); print }' "$out")

@@ -30,6 +30,7 @@ static void same_msg(const struct wire_msg *a, const struct wire_msg *b)
 static void check_mac(const uint8_t *data, size_t size)
 {
 	static struct auth_keys keys;
+	static struct in6_addr src = { .s6_addr = { 0xfe, 0x80, [15] = 1 } };
 	static int ready;
 	uint8_t *copy;
 
@@ -40,14 +41,18 @@ static void check_mac(const uint8_t *data, size_t size)
 		memset(keys.key[1], 0xa5, AUTH_KEY_LEN);
 		ready = 1;
 	}
-	FUZZ_CHECK(!auth_verify(&keys, data, size));
+	FUZZ_CHECK(!auth_verify(&keys, &src, data, size));
 	copy = malloc(size);
 	FUZZ_CHECK(copy != NULL);
 	memcpy(copy, data, size);
-	auth_sign(&keys, copy, size);
-	FUZZ_CHECK(auth_verify(&keys, copy, size));
+	auth_sign(&keys, &src, copy, size);
+	FUZZ_CHECK(auth_verify(&keys, &src, copy, size));
+	/* The MAC covers the source address: from another it fails. */
+	src.s6_addr[15] ^= 0x02;
+	FUZZ_CHECK(!auth_verify(&keys, &src, copy, size));
+	src.s6_addr[15] ^= 0x02;
 	copy[size / 2 < size - WIRE_MAC_LEN ? size / 2 : 0] ^= 0x01;
-	FUZZ_CHECK(!auth_verify(&keys, copy, size));
+	FUZZ_CHECK(!auth_verify(&keys, &src, copy, size));
 	free(copy);
 }
 

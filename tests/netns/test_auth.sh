@@ -99,7 +99,8 @@ bg_wait "$capturer" 15
 refused replay "h2's ANNOUNCE re-sent verbatim from h2's address" forge --src "$H2" --file "$cap"
 refused replay "... and once more" forge --src "$H2" --file "$cap"
 refused bad-mac "h2's ANNOUNCE with its NAME changed to 'h3'" forge --src "$H2" --file "$cap" --poke 13:33
-refused addr-mismatch "h2's ANNOUNCE re-sent from h4's own address" forge --file "$cap"
+# The MAC covers the source address (docs/PROTOCOL.md section 4).
+refused bad-mac "h2's ANNOUNCE re-sent from h4's own address" forge --file "$cap"
 
 # A GOODBYE captured as h2 leaves, replayed once h2 is back.
 gb=$STATE/h2-goodbye.bin

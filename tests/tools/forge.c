@@ -7,6 +7,9 @@
  *   forge -i IFACE --flood N [--random-src] [--lifetime S] [SEND]
  *                                      N ANNOUNCEs of random names, as fast
  *                                      as the kernel takes them
+ *   forge -i IFACE --file FILE --spoof N [--pace US]
+ *                                      the octets of FILE N times, each from
+ *                                      its own random fe80:: source
  *   forge -i IFACE --capture [MATCH] [--save FILE] [--replay-after MS]
  *                                      wait for one datagram on the link,
  *                                      then (optionally) send it again,
@@ -24,8 +27,10 @@
  *       --pad N         grow to N octets with an unknown optional TLV
  *       --timestamp T   a TIMESTAMP TLV: ms since the epoch, "now", "now-MS"
  *                       or "now+MS"
- *       --sign KEYHEX   end with a MAC TLV: crypto_auth (libsodium, as
- *                       linknamed) with this 32-octet key over all before it
+ *       --sign KEYHEX   end with a MAC TLV: HMAC-SHA-512-256 (libsodium, as
+ *                       linknamed) with this 32-octet key over the source
+ *                       address (16 octets) and every octet before the MAC
+ *                       value (docs/PROTOCOL.md section 4)
  *       --truncate N    send only the first N octets (length field unchanged)
  *       --fix-length    after truncating, make the length field match
  *       --poke OFF:HEX  overwrite octets at OFF after all the above (also
@@ -36,6 +41,8 @@
  *       --hops N        hop limit (default 255)
  *   -d, --dst ADDR      destination (default ff02::1:1)
  *   -c, --count N       send N times
+ *       --spoof N       send N times, each from a new random fe80:: source
+ *       --pace US       wait US microseconds between sends (default 0)
  *       --dump          print each datagram built, in hex
  * MATCH (capture): --match-type T, --match-name NAME, --match-src ADDR,
  *   --timeout S (default 10). Prints "ready" once it has joined the group.
@@ -83,6 +90,8 @@ static struct {
 	int have_src;
 	int hops;
 	unsigned long count;
+	unsigned long spoof;	/* 0: from src */
+	unsigned long pace_us;
 	int dump;
 
 	/* building */
@@ -270,9 +279,16 @@ static size_t build(uint8_t *buf, size_t cap)
 	buf[3] = o.type;
 	put16(buf + 4, o.length >= 0 ? (unsigned int)o.length : (unsigned int)len);
 	put16(buf + 6, o.reserved);
-	/* The MAC covers every octet before its value, header included. */
-	if (o.sign)
-		crypto_auth(buf + len - crypto_auth_BYTES, buf, len - crypto_auth_BYTES, o.key);
+	/* The MAC covers the source address, then every octet before its
+	 * value, header included. */
+	if (o.sign) {
+		crypto_auth_hmacsha512256_state st;
+
+		crypto_auth_hmacsha512256_init(&st, o.key, sizeof(o.key));
+		crypto_auth_hmacsha512256_update(&st, o.src.s6_addr, 16);
+		crypto_auth_hmacsha512256_update(&st, buf, len - crypto_auth_BYTES);
+		crypto_auth_hmacsha512256_final(&st, buf + len - crypto_auth_BYTES);
+	}
 	if (o.truncate >= 0 && (size_t)o.truncate < len) {
 		len = (size_t)o.truncate;
 		if (o.fix_length && len >= 6)
@@ -387,17 +403,53 @@ static int send_from(int fd, const struct in6_addr *src, const void *buf, size_t
 	}
 }
 
+static void pace(void)
+{
+	struct timespec ts = { .tv_sec = (time_t)(o.pace_us / 1000000),
+			       .tv_nsec = (long)(o.pace_us % 1000000) * 1000 };
+
+	if (o.pace_us)
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+}
+
+static uint64_t rnd(void);
+static void rnd_seed(void);
+
+/* A random fe80::/64 address (the interface identifier is random). */
+static void random_linklocal(struct in6_addr *a)
+{
+	uint64_t iid = rnd();
+
+	memset(a, 0, sizeof(*a));
+	a->s6_addr[0] = 0xfe;
+	a->s6_addr[1] = 0x80;
+	memcpy(&a->s6_addr[8], &iid, 8);
+}
+
 static void send_count(int fd, const struct in6_addr *src, const uint8_t *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
-	unsigned long i;
+	struct in6_addr from = *src;
+	unsigned long i, n = o.spoof ? o.spoof : o.count;
 
-	for (i = 0; i < o.count; i++)
-		if (send_from(fd, src, buf, len) < 0)
+	if (o.spoof)
+		rnd_seed();
+	for (i = 0; i < n; i++) {
+		if (i)
+			pace();
+		if (o.spoof)
+			random_linklocal(&from);
+		if (send_from(fd, &from, buf, len) < 0)
 			die("send %zu octets from %s on %s: %s", len,
-			    inet_ntop(AF_INET6, src, a, sizeof(a)), o.ifname, strerror(errno));
-	printf("sent %lu x %zu octets from %s on %s, hop limit %d\n", o.count, len,
-	       inet_ntop(AF_INET6, src, a, sizeof(a)), o.ifname, o.hops);
+			    inet_ntop(AF_INET6, &from, a, sizeof(a)), o.ifname, strerror(errno));
+	}
+	if (o.spoof)
+		printf("sent %lu x %zu octets, each from its own random source, on %s, hop limit %d\n",
+		       n, len, o.ifname, o.hops);
+	else
+		printf("sent %lu x %zu octets from %s on %s, hop limit %d\n", n, len,
+		       inet_ntop(AF_INET6, src, a, sizeof(a)), o.ifname, o.hops);
 }
 
 static double now_s(void)
@@ -410,6 +462,12 @@ static double now_s(void)
 
 /* xorshift64*: fast, and good enough to make names and addresses unique. */
 static uint64_t rnd_state;
+
+static void rnd_seed(void)
+{
+	if (getrandom(&rnd_state, sizeof(rnd_state), 0) != sizeof(rnd_state) || !rnd_state)
+		rnd_state = (uint64_t)time(NULL) | 1;
+}
 
 static uint64_t rnd(void)
 {
@@ -429,8 +487,7 @@ static void flood(int fd, unsigned long n, int random_src, uint32_t lifetime)
 	unsigned long i, errors = 0;
 	double t0, secs;
 
-	if (getrandom(&rnd_state, sizeof(rnd_state), 0) != sizeof(rnd_state) || !rnd_state)
-		rnd_state = (uint64_t)time(NULL) | 1;
+	rnd_seed();
 	/* Fixed layout: NAME (12 octets: "f" + 11 random), ADDRESS, LIFETIME. */
 	memcpy(buf, "\x4c\x4e\x01\x01\x00\x34\x00\x00", 8);
 	memcpy(buf + 8, "\x00\x01\x00\x0c", 4);
@@ -450,14 +507,8 @@ static void flood(int fd, unsigned long n, int random_src, uint32_t lifetime)
 			buf[13 + k] = (uint8_t)abc[r % 36];
 			r /= 36;
 		}
-		if (random_src) {
-			uint64_t iid = rnd();
-
-			memset(&src, 0, sizeof(src));
-			src.s6_addr[0] = 0xfe;
-			src.s6_addr[1] = 0x80;
-			memcpy(&src.s6_addr[8], &iid, 8);
-		}
+		if (random_src)
+			random_linklocal(&src);
 		memcpy(buf + 28, &src, 16);
 		if (send_from(fd, &src, buf, 52) < 0)
 			errors++;
@@ -603,7 +654,7 @@ int main(int argc, char **argv)
 		OPT_NAMEHEX = 256, OPT_TLV, OPT_APPEND, OPT_MAGIC, OPT_VERSION, OPT_RESERVED, OPT_LENGTH,
 		OPT_PAD, OPT_TRUNC, OPT_FIXLEN, OPT_HOPS, OPT_DUMP, OPT_HEX, OPT_FILE, OPT_FLOOD, OPT_RANDSRC,
 		OPT_CAPTURE, OPT_MTYPE, OPT_MNAME, OPT_MSRC, OPT_TIMEOUT, OPT_SAVE, OPT_REPLAY,
-		OPT_TIMESTAMP, OPT_SIGN, OPT_POKE,
+		OPT_TIMESTAMP, OPT_SIGN, OPT_POKE, OPT_SPOOF, OPT_PACE,
 	};
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -640,6 +691,8 @@ int main(int argc, char **argv)
 		{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
 		{ "sign", required_argument, NULL, OPT_SIGN },
 		{ "poke", required_argument, NULL, OPT_POKE },
+		{ "spoof", required_argument, NULL, OPT_SPOOF },
+		{ "pace", required_argument, NULL, OPT_PACE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -825,6 +878,12 @@ int main(int argc, char **argv)
 			o.npokes++;
 			break;
 		}
+		case OPT_SPOOF:
+			o.spoof = parse_num(optarg, 10000000, "bad spoof count");
+			break;
+		case OPT_PACE:
+			o.pace_us = parse_num(optarg, 10000000, "bad pace");
+			break;
 		case 'h':
 			printf("usage: forge -i IFACE [options]; see tests/tools/forge.c\n");
 			return 0;

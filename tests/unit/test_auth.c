@@ -1,5 +1,6 @@
-/* Unit tests for keys, MACs and the replay window (src/auth.c), and the
- * TIMESTAMP/MAC TLVs of the wire codec they rely on. */
+/* Unit tests for keys, MACs, the clock window and the memory of departed
+ * (name, link) timestamps (src/auth.c), and the TIMESTAMP/MAC TLVs of the
+ * wire codec they rely on. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,9 +20,13 @@
 #define KEY1 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define KEY2 "F0E1D2C3B4A5968778695A4B3C2D1E0FF0E1D2C3B4A5968778695A4B3C2D1E0F"
 
+static struct in6_addr src1, src2;
+
 static int setup(void **state)
 {
 	(void)state;
+	inet_pton(AF_INET6, "fe80::1", &src1);
+	inet_pton(AF_INET6, "fe80::2", &src2);
 	return auth_init();
 }
 
@@ -105,7 +110,7 @@ static int signed_announce(const struct auth_keys *k, uint8_t *buf, size_t len, 
 	m.has_mac = 1;
 	n = wire_encode(&m, buf, len);
 	if (n > 0)
-		auth_sign(k, buf, (size_t)n);
+		auth_sign(k, &src1, buf, (size_t)n);
 	return n;
 }
 
@@ -128,26 +133,28 @@ static void test_sign_verify(void **state)
 	assert_int_equal(wire_decode(buf, (size_t)n, &m), WIRE_OK);
 	assert_int_equal(m.timestamp, 1700000000123ull);
 	assert_int_equal(m.has_mac, 1);
-	assert_true(auth_verify(&k1, buf, (size_t)n));
-	assert_false(auth_verify(&k2, buf, (size_t)n));
+	assert_true(auth_verify(&k1, &src1, buf, (size_t)n));
+	assert_false(auth_verify(&k2, &src1, buf, (size_t)n));
 	/* Rotation: a receiver holding new and old keys accepts both. */
-	assert_true(auth_verify(&both, buf, (size_t)n));
+	assert_true(auth_verify(&both, &src1, buf, (size_t)n));
 	n = signed_announce(&k2, buf, sizeof(buf), 1700000000124ull);
-	assert_true(auth_verify(&both, buf, (size_t)n));
-	assert_false(auth_verify(&k1, buf, (size_t)n));
+	assert_true(auth_verify(&both, &src1, buf, (size_t)n));
+	assert_false(auth_verify(&k1, &src1, buf, (size_t)n));
 
 	/* Any flipped bit, in the body or the MAC, breaks it. */
 	n = signed_announce(&k1, buf, sizeof(buf), 1700000000125ull);
 	for (i = 0; i < n; i++) {
 		buf[i] ^= 0x01;
-		assert_false(auth_verify(&k1, buf, (size_t)n));
+		assert_false(auth_verify(&k1, &src1, buf, (size_t)n));
 		buf[i] ^= 0x01;
 	}
-	assert_true(auth_verify(&k1, buf, (size_t)n));
+	assert_true(auth_verify(&k1, &src1, buf, (size_t)n));
 	/* Too short to hold a MAC. */
-	assert_false(auth_verify(&k1, buf, 10));
+	assert_false(auth_verify(&k1, &src1, buf, 10));
 	memset(&k, 0, sizeof(k));
-	assert_false(auth_verify(&k, buf, (size_t)n));
+	assert_false(auth_verify(&k, &src1, buf, (size_t)n));
+	/* The source address is covered too: from another, it fails. */
+	assert_false(auth_verify(&k1, &src2, buf, (size_t)n));
 }
 
 static void test_mac_tlv_must_be_last(void **state)
@@ -201,28 +208,55 @@ static void test_timestamp_tlv(void **state)
 	assert_int_equal(wire_decode(buf, (size_t)n + 12, &out), WIRE_ERR_DUPLICATE);
 }
 
-static void test_replay_window(void **state)
+static void test_window(void **state)
 {
-	struct auth_replay *r = auth_replay_new();
-	struct in6_addr a, b;
 	const uint64_t now = 1700000000000ull;
 
 	(void)state;
+	assert_int_equal(auth_window(now, now), AUTH_FRESH);
+	assert_int_equal(auth_window(now - AUTH_WINDOW_MS, now), AUTH_FRESH);
+	assert_int_equal(auth_window(now + AUTH_WINDOW_MS, now), AUTH_FRESH);
+	assert_int_equal(auth_window(now - AUTH_WINDOW_MS - 1, now), AUTH_STALE);
+	assert_int_equal(auth_window(now + AUTH_WINDOW_MS + 1, now), AUTH_STALE);
+	assert_int_equal(auth_window(0, now), AUTH_STALE);
+}
+
+/* Departed (name, link) pairs: remembered per pair, case-insensitively,
+ * newest only; forgotten when live again; a floor when full. */
+static void test_replay_memory(void **state)
+{
+	struct auth_replay *r = auth_replay_new(4);
+	const uint64_t now = 1700000000000ull;
+	char name[8];
+	int i;
+
+	(void)state;
 	assert_non_null(r);
-	inet_pton(AF_INET6, "fe80::1", &a);
-	inet_pton(AF_INET6, "fe80::2", &b);
-	assert_int_equal(auth_replay_check(r, &a, 2, now, now), AUTH_FRESH);
-	/* The same or an older timestamp from the same source: replay. */
-	assert_int_equal(auth_replay_check(r, &a, 2, now, now + 5), AUTH_REPLAY);
-	assert_int_equal(auth_replay_check(r, &a, 2, now - 1, now + 5), AUTH_REPLAY);
-	assert_int_equal(auth_replay_check(r, &a, 2, now + 1, now + 5), AUTH_FRESH);
-	/* Other sources and other links have their own history. */
-	assert_int_equal(auth_replay_check(r, &b, 2, now, now + 5), AUTH_FRESH);
-	assert_int_equal(auth_replay_check(r, &a, 3, now, now + 5), AUTH_FRESH);
-	/* Outside the clock window, either way: stale. */
-	assert_int_equal(auth_replay_check(r, &b, 2, now - AUTH_WINDOW_MS - 1, now), AUTH_STALE);
-	assert_int_equal(auth_replay_check(r, &b, 2, now + AUTH_WINDOW_MS + 1, now), AUTH_STALE);
-	assert_int_equal(auth_replay_check(r, &b, 2, now + AUTH_WINDOW_MS, now), AUTH_FRESH);
+	assert_null(auth_replay_new(0));
+	assert_int_equal(auth_replay_last(r, "h2", 2, 2), 0);
+	auth_replay_remember(r, "h2", 2, 2, now - 10, now);
+	assert_int_equal(auth_replay_last(r, "H2", 2, 2), now - 10);
+	assert_int_equal(auth_replay_last(r, "h2", 2, 3), 0);
+	auth_replay_remember(r, "h2", 2, 2, now - 20, now);	/* older: kept newest */
+	assert_int_equal(auth_replay_last(r, "h2", 2, 2), now - 10);
+	/* Outside the window, a record is not needed. */
+	auth_replay_remember(r, "old", 3, 2, now - AUTH_WINDOW_MS - 1, now);
+	assert_int_equal(auth_replay_count(r), 1);
+	auth_replay_forget(r, "h2", 2, 2);
+	assert_int_equal(auth_replay_count(r), 0);
+	/* Full of recent records: the oldest goes, and the floor rises to it. */
+	for (i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		auth_replay_remember(r, name, strlen(name), 2, now + (uint64_t)i, now);
+	}
+	assert_int_equal(auth_replay_count(r), 4);
+	assert_int_equal(auth_replay_floor(r), now + 1);
+	assert_int_equal(auth_replay_last(r, "n0", 2, 2), now + 1);
+	assert_int_equal(auth_replay_last(r, "n5", 2, 2), now + 5);
+	/* Records out of the window go first, the floor stays. */
+	auth_replay_remember(r, "late", 4, 2, now + AUTH_WINDOW_MS + 10, now + AUTH_WINDOW_MS + 10);
+	assert_int_equal(auth_replay_count(r), 1);
+	assert_int_equal(auth_replay_floor(r), now + 1);
 	auth_replay_free(r);
 }
 
@@ -235,7 +269,8 @@ int main(void)
 		cmocka_unit_test(test_sign_verify),
 		cmocka_unit_test(test_mac_tlv_must_be_last),
 		cmocka_unit_test(test_timestamp_tlv),
-		cmocka_unit_test(test_replay_window),
+		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_replay_memory),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -571,6 +571,69 @@ static void test_announce_now(void **state)
 	assert_int_equal(sched_due(&p, &s, now + 5, 0), 0);
 }
 
+/* A changed address set: the burst again, without its SOLICITs. */
+static void test_restart_quiet(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now;
+	struct ev ev[8];
+	size_t i;
+
+	(void)state;
+	classic_params(&p);
+	bring_to_steady(&p, &s, &now);
+	assert_true(sched_on_wire(&p, &s));
+	sched_restart_quiet(&p, &s, now + 100, 0);
+	assert_false(sched_on_wire(&p, &s));
+	assert_int_equal(sched_next(&s), now + 100);
+	now += 100;
+	assert_int_equal(run(&p, &s, &now, now + 2000, 0, ev, 8), 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ev[i].what, A);
+	assert_true(sched_on_wire(&p, &s));
+	sched_stop(&s);
+	assert_true(sched_on_wire(&p, &s));
+}
+
+/* Defending our name: at once, at most once per gap, not held back by a
+ * pending SOLICIT answer, and any ANNOUNCE serves as one. */
+static void test_defend(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now, t;
+
+	(void)state;
+	classic_params(&p);
+	bring_to_steady(&p, &s, &now);
+	t = now + 3000;
+	sched_defend(&p, &s, t);
+	assert_int_equal(sched_next(&s), t);
+	assert_int_equal(sched_due(&p, &s, t, 0), A);
+	/* The next one waits for the gap; two requests make one defence. */
+	sched_defend(&p, &s, t + 10);
+	sched_defend(&p, &s, t + 20);
+	assert_int_equal(sched_next(&s), t + p.defend_min_gap_ms);
+	assert_int_equal(sched_due(&p, &s, t + p.defend_min_gap_ms - 1, 0), 0);
+	assert_int_equal(sched_due(&p, &s, t + p.defend_min_gap_ms, 0), A);
+	/* A SOLICIT answer held back a second by the answer gap does not
+	 * delay it. */
+	sched_solicited(&p, &s, t + 300, 0);
+	assert_int_equal(sched_due(&p, &s, t + 300, 0), A);
+	sched_solicited(&p, &s, t + 350, 0);
+	assert_int_equal(sched_next(&s), t + 300 + p.answer_min_gap_ms);
+	sched_defend(&p, &s, t + 600);
+	assert_int_equal(sched_next(&s), t + 600);
+	assert_int_equal(sched_due(&p, &s, t + 600, 0), A);
+	/* ...and it answered the SOLICIT too. */
+	assert_true(sched_next(&s) > t + 600 + 20000);
+	/* On a stopped interface: nothing. */
+	sched_stop(&s);
+	sched_defend(&p, &s, t + 5000);
+	assert_int_equal(sched_next(&s), UINT64_MAX);
+}
+
 /* Steady period and lifetime grow with the link's population so that the
  * whole link stays within budget_pps; small links keep the interval. */
 static void test_population_scaling(void **state)
@@ -703,6 +766,8 @@ int main(void)
 		cmocka_unit_test(test_solicited_stopped),
 		cmocka_unit_test(test_announce_now),
 		cmocka_unit_test(test_population_scaling),
+		cmocka_unit_test(test_restart_quiet),
+		cmocka_unit_test(test_defend),
 		cmocka_unit_test(test_reconsideration),
 	};
 

@@ -689,6 +689,40 @@ static void test_index_consistency(void **state)
 	table_free(t);
 }
 
+/* The drop hook sees every entry leave, whatever the way out. */
+static void test_drop_hook(void **state)
+{
+	struct table *t = table_new(2);
+	struct in6_addr a = ll(0, 1), b = ll(0, 2), c = ll(0, 3);
+	struct seen s;
+
+	(void)state;
+	assert_non_null(t);
+	memset(&s, 0, sizeof(s));
+	table_set_drop_hook(t, collect, &s);
+	assert_int_equal(upd(t, "a", 2, &a, 1, 10, T0), TABLE_NEW);
+	assert_int_equal(upd(t, "b", 2, &b, 1, 10, T0 + 1), TABLE_NEW);
+	table_set_timestamp(t, "A", 1, 2, 1234);
+	table_set_contested(t, "a", 1, 2);
+	assert_int_equal(table_stored(t, "a", 1, 2)->last_ts, 1234);
+	assert_int_equal(table_stored(t, "a", 1, 2)->contested, 1);
+	/* Eviction (b: never refreshed, the one seen least recently after a). */
+	assert_int_equal(upd(t, "a", 2, &a, 1, 10, T0 + 2), TABLE_REFRESH);
+	assert_int_equal(upd(t, "c", 2, &c, 1, 10, T0 + 3), TABLE_NEW);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.e[0].name, "b");
+	/* Removal, then expiry; an expired entry is still stored until swept. */
+	assert_int_equal(table_remove(t, "c", 1, 2), 1);
+	assert_int_equal(s.n, 2);
+	assert_null(table_get(t, "a", 1, 2, T0 + 20000));
+	assert_non_null(table_stored(t, "a", 1, 2));
+	assert_int_equal(table_expire(t, T0 + 20000, NULL, NULL), 1);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.e[2].last_ts, 1234);
+	assert_null(table_stored(t, "a", 1, 2));
+	table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -708,6 +742,7 @@ int main(void)
 		cmocka_unit_test(test_reverse),
 		cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_drop_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

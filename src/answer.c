@@ -1,0 +1,112 @@
+/* answer: query socket responses. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "log.h"
+#include "loop.h"
+
+struct answer_buf {
+	uint8_t *p;
+	size_t len, cap;
+	uint32_t count;
+	bool oom;
+};
+
+static bool answer_reserve(struct answer_buf *b, size_t need)
+{
+	if (b->oom)
+		return false;
+	if (b->len + need > b->cap) {
+		size_t cap = b->cap * 2 > b->len + need ? b->cap * 2 : b->len + need;
+		uint8_t *p = realloc(b->p, cap);
+
+		if (!p) {
+			b->oom = true;
+			return false;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	return true;
+}
+
+static void answer_record(const struct engine_record *rec, void *arg)
+{
+	struct answer_buf *b = arg;
+	size_t need = query_record_len(&rec->r);
+
+	if (!answer_reserve(b, need) ||
+	    query_encode_record(&rec->r, b->p + b->len, b->cap - b->len) < 0)
+		return;
+	b->len += need;
+	b->count++;
+}
+
+/* Statistics are "key value" lines: easy to read, to grep and to extend. */
+static void answer_stats(struct answer_buf *b, const struct engine *e, uint64_t now)
+{
+	size_t need = engine_stats(e, now, NULL, 0);
+
+	if (!answer_reserve(b, need + 1))
+		return;
+	engine_stats(e, now, (char *)b->p + b->len, need + 1);
+	b->len += need;
+}
+
+uint8_t *answer_request(const struct query_request *req, uid_t uid, size_t *len, int *pass_fd,
+			void *arg)
+{
+	struct answer_ctx *ctx = arg;
+	struct answer_buf b = { .cap = 512 };
+	struct query_response_hdr h = { .status = QUERY_OK };
+	uint64_t now = loop_now_ms();
+
+	b.p = malloc(b.cap);
+	if (!b.p)
+		return NULL;
+	b.len = QUERY_RESP_HDR_LEN;
+	switch (req->op) {
+	case QUERY_RESOLVE:
+		engine_resolve(ctx->engine, req->name, req->name_len, now, answer_record, &b);
+		break;
+	case QUERY_REVERSE:
+		engine_reverse(ctx->engine, &req->addr, req->ifindex, now, answer_record, &b);
+		break;
+	case QUERY_LIST:
+		engine_list(ctx->engine, now, answer_record, &b);
+		break;
+	case QUERY_STATS:
+		answer_stats(&b, ctx->engine, now);
+		break;
+	case QUERY_SNAPSHOT:
+		/* Asking proves we are alive to a reader that saw it lapse. */
+		publish_heartbeat(ctx->publish, ctx->engine, now);
+		*pass_fd = publish_fd(ctx->publish);
+		break;
+	case QUERY_ANNOUNCE:
+		/* Anyone may look; only root or our own user may make us send. */
+		if (uid != 0 && uid != geteuid()) {
+			h.status = QUERY_DENIED;
+			break;
+		}
+		log_info("announcing now on every link (asked by uid %u)", (unsigned int)uid);
+		engine_announce_now(ctx->engine, now);
+		break;
+	}
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	if ((req->op == QUERY_RESOLVE || req->op == QUERY_REVERSE) && b.count == 0)
+		h.status = QUERY_NOTFOUND;
+	if (h.status != QUERY_OK)
+		b.len = QUERY_RESP_HDR_LEN;
+	h.count = b.count;
+	h.length = (uint32_t)(b.len - QUERY_RESP_HDR_LEN);
+	query_encode_response_hdr(&h, b.p);
+	*len = b.len;
+	return b.p;
+}

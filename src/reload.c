@@ -1,0 +1,100 @@
+/* reload: reading the configuration in force. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "activation.h"
+#include "log.h"
+#include "reload.h"
+
+/* The name in force: the configured one, else the host name's first label. */
+static int reload_name(const struct config *c, const char *path, char out[NAME_MAX_LEN + 1],
+		       char *err, size_t errlen)
+{
+	char host[HOST_NAME_MAX + 1] = "";
+
+	if (c->name[0]) {
+		memcpy(out, c->name, NAME_MAX_LEN + 1);
+		return 0;
+	}
+	if (gethostname(host, sizeof(host)) < 0 || name_from_hostname(host, out) < 0) {
+		snprintf(err, errlen, "cannot make a name from the host name '%s'; set name in %s "
+			 "or use --name", host, path);
+		return -1;
+	}
+	return 0;
+}
+
+int reload_settings(const struct options *o, uid_t key_owner, struct settings *s, char *err,
+		    size_t errlen)
+{
+	struct engine_config *ec = &s->engine;
+
+	memset(s, 0, sizeof(*s));
+	config_defaults(&s->cfg);
+	if (config_load(o->config_path, !o->config_explicit, &s->cfg, err, errlen) < 0)
+		return -1;
+	config_overlay(&s->cfg, &o->cli);
+	if (reload_name(&s->cfg, o->config_path, ec->name, err, errlen) < 0)
+		return -1;
+	ec->interval_s = s->cfg.interval_s;
+	ec->lifetime_s = s->cfg.lifetime_s;
+	ec->table_size = s->cfg.table_size;
+	ec->log_refused = o->verbose;
+	if (s->cfg.key_file[0] &&
+	    auth_load(s->cfg.key_file, key_owner, &ec->keys, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+void reload_log(const struct settings *old, const struct settings *now)
+{
+	const struct config *c = &now->cfg;
+	unsigned int n = now->engine.keys.n;
+
+	if (n)
+		log_info("authentication on: %u key%s from %s", n, n == 1 ? "" : "s", c->key_file);
+	else if (old && old->engine.keys.n)
+		log_info("authentication off");
+	if (!old || old->cfg.interval_s != c->interval_s || old->cfg.lifetime_s != c->lifetime_s)
+		if ((uint64_t)c->lifetime_s < c->interval_s)
+			log_warnx("lifetime (%us) is shorter than interval (%us): neighbours will "
+				  "forget this host between announcements", c->lifetime_s,
+				  c->interval_s);
+}
+
+void reload_apply(struct settings *in_force, const struct options *o, uid_t key_owner,
+		  struct engine *e, struct iface_tracker *iface, iface_cb cb, uint64_t now,
+		  uint64_t wall)
+{
+	struct config *c;
+	struct settings s;
+	char err[512];
+	size_t i;
+
+	if (reload_settings(o, key_owner, &s, err, sizeof(err)) < 0) {
+		log_warnx("%s; keeping the configuration in force", err);
+		return;
+	}
+	activation_reloading();
+	reload_log(in_force, &s);
+	/* These are bound at start-up. */
+	c = &in_force->cfg;
+	if (s.cfg.table_size != c->table_size || strcmp(s.cfg.socket, c->socket) ||
+	    strcmp(s.cfg.user, c->user))
+		log_warnx("table-size, socket and user changes take effect when linknamed restarts");
+	s.cfg.table_size = c->table_size;
+	memcpy(s.cfg.socket, c->socket, sizeof(s.cfg.socket));
+	memcpy(s.cfg.user, c->user, sizeof(s.cfg.user));
+	engine_configure(e, &s.engine, now, wall);
+	*in_force = s;
+	for (i = engine_nlinks(e); i-- > 0;) {
+		struct iface_info info = *engine_link_info(e, i);
+
+		if (!config_iface_wanted(&in_force->cfg, info.name))
+			engine_link(e, IFACE_DOWN, &info, now, wall);
+	}
+	iface_foreach_usable(iface, cb, NULL);
+	log_info("configuration reloaded from %s", o->config_path);
+}
