@@ -93,6 +93,13 @@ expect_rc() {
 		fail "$*: expected exit $want, got $rc; output:"$'\n'"$OUT"
 }
 
+# daemon_pid HOST: the pid of HOST's linknamed, as lab.sh recorded it.
+daemon_pid() {
+	local pid
+	read -r pid _ <"$STATE/$1.pid" || fail "no linknamed pid file for $1"
+	echo "$pid"
+}
+
 # ll_addr HOST IFACE: HOST's link-local address on IFACE.
 ll_addr() {
 	ip -n "$LAB-$1" -6 -o addr show dev "$2" scope link |
