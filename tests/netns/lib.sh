@@ -15,6 +15,8 @@ STATE=$BUILD/lab/$LAB
 # How long a neighbour may take to appear (daemons announce on start-up).
 LEARN_WAIT_S=${LEARN_WAIT_S:-10}
 BG_PIDS=""
+USER_BUILD=""
+AS_NOBODY=()
 
 say() { echo "[$TEST_NAME] $*"; }
 fail() { echo "[$TEST_NAME] FAIL: $*" >&2; exit 1; }
@@ -30,6 +32,7 @@ cleanup() {
 	else
 		"$LABSH" down >/dev/null 2>&1 || echo "[$TEST_NAME] lab down failed" >&2
 	fi
+	[ -z "$USER_BUILD" ] || rm -rf "$USER_BUILD"
 	exit $rc
 }
 trap cleanup EXIT
@@ -46,6 +49,39 @@ need_build() {
 	local f
 	for f in linknamed linknamectl libnss_linkname.so.2 tests/gai "$@"; do
 		[ -e "$BUILD/$f" ] || fail "$BUILD/$f is missing (run: make all build/tests/gai build/tests/hangd)"
+	done
+}
+
+# Another user cannot reach build/ when the clone lives in a private
+# directory (/root is 0700, many homes 0700 or 0750), so what a test runs
+# as another user comes from copies. nobody_files FILE...: copies each
+# build/FILE into $USER_BUILD (same relative path), a directory made for
+# this test under /tmp that anyone may read and only root may change,
+# removed when the test ends; then "${AS_NOBODY[@]}" CMD... (after on or
+# bg_start HOST) runs CMD as nobody:nogroup without other groups, from /,
+# with the NSS module taken from $USER_BUILD. Name the copies in CMD
+# ("$USER_BUILD/linknamectl"). tests/netns/test_clonepath.sh checks that
+# such tests pass from a clone nobody cannot traverse.
+nobody_files() {
+	local f mode
+	if [ -z "$USER_BUILD" ]; then
+		USER_BUILD=$(mktemp -d /tmp/linkname-"$LAB".XXXXXX)
+		chmod 0755 "$USER_BUILD"
+	fi
+	for f in "$@"; do
+		[ -e "$BUILD/$f" ] || fail "$BUILD/$f is missing"
+		mode=0644
+		[ ! -x "$BUILD/$f" ] || mode=0755
+		install -d -m 0755 "$USER_BUILD/$(dirname "$f")"
+		install -m "$mode" "$BUILD/$f" "$USER_BUILD/$f"
+	done
+	AS_NOBODY=(env -C / LD_LIBRARY_PATH="$USER_BUILD"
+		   setpriv --reuid=nobody --regid=nogroup --clear-groups)
+	for f in "$@"; do
+		mode=-r
+		[ ! -x "$BUILD/$f" ] || mode=-x
+		"${AS_NOBODY[@]}" test "$mode" "$USER_BUILD/$f" ||
+			fail "nobody cannot use $USER_BUILD/$f (is /tmp mounted noexec?)"
 	done
 }
 

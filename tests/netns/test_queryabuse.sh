@@ -14,6 +14,9 @@
 
 need_build tests/qabuse
 QA=$BUILD/tests/qabuse
+# nobody runs a copy it can read wherever the clone lives (lib.sh).
+nobody_files tests/qabuse
+QA_NOBODY=("${AS_NOBODY[@]}" "$USER_BUILD/tests/qabuse")
 # SERVER_MAX_CLIENTS in include/server.h is 64: more than that.
 IDLE_CLIENTS=80
 
@@ -46,9 +49,9 @@ abuse_out=$STATE/abuse.out
 # shellcheck disable=SC2016 # expanded by the inner shell
 bg_start "$abuse_out" h1 bash -c '
 	for i in $(seq 20); do
-		setpriv --reuid=nobody --regid=nogroup --clear-groups "$1" garbage 32 || exit 1
-		setpriv --reuid=nobody --regid=nogroup --clear-groups "$1" huge 4 || exit 1
-	done' abuse "$QA"
+		"$@" garbage 32 || exit 1
+		"$@" huge 4 || exit 1
+	done' abuse "${QA_NOBODY[@]}"
 abuser=$BG_PID
 expect_rc 0 on h1 "$QA" probe --duration 1000 --interval 5 h2
 say "lookups of h2 in one process during garbage and huge requests: $(echo "$OUT" | sed -n "s/^probe: //p")"
@@ -65,8 +68,7 @@ say "$(grep '^huge:' "$abuse_out" | tail -n 1)"
 
 # Idle clients hold every slot for 4 s and come back when dropped.
 idle_out=$STATE/idle.out
-bg_start "$idle_out" h1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	"$QA" idle "$IDLE_CLIENTS" --hold 20000 --reconnect
+bg_start "$idle_out" h1 "${QA_NOBODY[@]}" idle "$IDLE_CLIENTS" --hold 20000 --reconnect
 idler=$BG_PID
 wait_ready "$idle_out"
 rc=0
