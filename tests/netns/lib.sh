@@ -17,12 +17,13 @@ LEARN_WAIT_S=${LEARN_WAIT_S:-10}
 BG_PIDS=""
 USER_BUILD=""
 AS_NOBODY=()
+EXTRA_LABS=""	# more labs a test makes (other LAB names), torn down on exit
 
 say() { echo "[$TEST_NAME] $*"; }
 fail() { echo "[$TEST_NAME] FAIL: $*" >&2; exit 1; }
 
 cleanup() {
-	local rc=$? pid
+	local rc=$? pid lab
 	trap - EXIT INT TERM HUP
 	for pid in $BG_PIDS; do
 		kill -s TERM "$pid" 2>/dev/null || true
@@ -31,6 +32,9 @@ cleanup() {
 		echo "[$TEST_NAME] KEEP_LAB set: lab '$LAB' left up" >&2
 	else
 		"$LABSH" down >/dev/null 2>&1 || echo "[$TEST_NAME] lab down failed" >&2
+		for lab in $EXTRA_LABS; do
+			LAB=$lab "$LABSH" down >/dev/null 2>&1 || echo "[$TEST_NAME] lab $lab down failed" >&2
+		done
 	fi
 	[ -z "$USER_BUILD" ] || rm -rf "$USER_BUILD"
 	exit $rc
@@ -83,6 +87,22 @@ nobody_files() {
 		"${AS_NOBODY[@]}" test "$mode" "$USER_BUILD/$f" ||
 			fail "nobody cannot use $USER_BUILD/$f (is /tmp mounted noexec?)"
 	done
+}
+
+# in_private_mounts NAME [LAB...]: runs this test again, as `$0 --inside
+# DIR`, in a private mount namespace, so nothing it mounts there reaches
+# the machine; DIR ($STATE/NAME) is an empty directory to mount on. The
+# labs LAB... it makes are torn down however it ends. Returns its status.
+in_private_mounts() {
+	local dir=$STATE/$1 rc=0
+	shift
+	EXTRA_LABS="$EXTRA_LABS $*"
+	mkdir -p "$dir"
+	unshare --mount --propagation private -- bash "$0" --inside "$dir" &
+	BG_PIDS="$BG_PIDS $!"
+	wait $! || rc=$?
+	rmdir "$dir" 2>/dev/null || true
+	return $rc
 }
 
 # lab_up N [DAEMON ARGS...]: N hosts, daemons started on all of them.

@@ -47,7 +47,6 @@ inside() {
 	for t in $(user_tests); do
 		n=$((n + 1))
 		sub=${LAB}p$n
-		echo "$sub" >>"$STATE/sublabs"
 		out=$STATE/$t.out
 		rc=0
 		LAB=$sub timeout -k 10 120 bash "$clone/tests/netns/$t.sh" >"$out" 2>&1 || rc=$?
@@ -83,15 +82,8 @@ if grep -E 'setpriv|runuser' "$ROOT/tests/netns/test_install.sh" | grep -q '\$BU
 	fail "test_install.sh runs something from build/ as another user: use nobody_files"
 fi
 
-mkdir -p "$STATE/priv"
-: >"$STATE/sublabs"
-# The nested tests tear their labs down; this is the safety net.
-# shellcheck disable=SC2154 # rc is set in the trap itself
-trap 'rc=$?; while read -r s; do LAB=$s "$LABSH" down >/dev/null 2>&1 || true; done <"$STATE/sublabs";
-      rmdir "$STATE/priv" 2>/dev/null; (exit $rc); cleanup' EXIT
-rc=0
-unshare --mount --propagation private -- bash "$0" --inside "$STATE/priv" &
-BG_PIDS="$BG_PIDS $!"
-wait $! || rc=$?
-[ "$rc" -eq 0 ] || fail "tests depend on where the clone lives (see above)"
+n=$(user_tests | wc -l)
+# shellcheck disable=SC2046 # one word per lab
+in_private_mounts priv $(seq -f "${LAB}p%g" 1 "$n") ||
+	fail "tests depend on where the clone lives (see above)"
 pass
