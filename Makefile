@@ -51,7 +51,7 @@ DAEMON_SRC := linknamed.c config.c ratelimit.c auth.c snap.c iface.c socket.c se
 CTL_SRC    := linknamectl.c client.c query.c wire.c name.c nssconf.c nssconf_cli.c
 NSS_SRC    := nss.c nss_conv.c nss_snap.c snap.c client.c query.c wire.c name.c
 UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config \
-	      test_ratelimit test_auth test_nssconf test_snap test_server
+	      test_ratelimit test_auth test_nssconf test_snap test_server test_sdnotify
 
 DAEMON_OBJ := $(addprefix $(BUILD)/obj/,$(DAEMON_SRC:.c=.o))
 CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
@@ -108,6 +108,10 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(UNIT_LIB)
 # The query server on a real epoll and real sockets, with its edges.
 SERVER_OBJ := server.o loop.o log.o
 $(BUILD)/tests/test_server: $(BUILD)/tests/test_server.o $(addprefix $(BUILD)/obj/,$(SERVER_OBJ)) $(UNIT_LIB)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
+
+# Readiness notification and socket activation without libsystemd.
+$(BUILD)/tests/test_sdnotify: $(BUILD)/tests/test_sdnotify.o $(BUILD)/obj/sdnotify.o
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
 
 # The nsswitch.conf editor and "linknamectl nss", on the tests/nsswitch files.
@@ -200,6 +204,9 @@ $(BUILD)/asan/tests/test_auth: $(BUILD)/asan/tests/test_auth.o $(BUILD)/asan/obj
 
 $(BUILD)/asan/tests/test_server: $(BUILD)/asan/tests/test_server.o \
 		$(addprefix $(BUILD)/asan/obj/,$(SERVER_OBJ)) $(ASAN_LIB)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -o $@
+
+$(BUILD)/asan/tests/test_sdnotify: $(BUILD)/asan/tests/test_sdnotify.o $(BUILD)/asan/obj/sdnotify.o
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -o $@
 
 # Keep the objects: make would delete them as intermediates and rebuild.
