@@ -58,7 +58,7 @@ CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
 NSS_OBJ    := $(addprefix $(BUILD)/pic/,$(NSS_SRC:.c=.o))
 UNIT_BIN   := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd $(BUILD)/tests/gaitime \
-	      $(BUILD)/tests/forge $(BUILD)/tests/qabuse
+	      $(BUILD)/tests/forge $(BUILD)/tests/qabuse $(BUILD)/tests/notifysink
 
 # Each unit test links its own test file plus the pure modules it tests.
 UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o ratelimit.o snap.o)
@@ -142,6 +142,11 @@ $(BUILD)/tests/forge: $(BUILD)/tools/forge.o
 $(BUILD)/tests/qabuse: $(BUILD)/tools/qabuse.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -ldl -o $@
+
+# The service manager's end of $NOTIFY_SOCKET, for test_activation.sh.
+$(BUILD)/tests/notifysink: $(BUILD)/tools/notifysink.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -o $@
 
 # getaddrinfo timing for the comparison lab (netns-scripts/compare.sh).
 $(BUILD)/tests/gaitime: $(BUILD)/tools/gaitime.o
