@@ -22,9 +22,19 @@ EXTRA_LABS=""	# more labs a test makes (other LAB names), torn down on exit
 say() { echo "[$TEST_NAME] $*"; }
 fail() { echo "[$TEST_NAME] FAIL: $*" >&2; exit 1; }
 
+# at_exit CMD...: run CMD when the test ends, before its lab goes (a test
+# must not replace the EXIT trap: under set -e a failing command there ends
+# the trap before the lab is torn down).
+AT_EXIT=()
+at_exit() { AT_EXIT+=("$(printf '%q ' "$@")"); }
+
 cleanup() {
-	local rc=$? pid lab
+	local rc=$? pid lab cmd
 	trap - EXIT INT TERM HUP
+	set +e
+	for cmd in "${AT_EXIT[@]}"; do
+		eval "$cmd" 2>/dev/null
+	done
 	for pid in $BG_PIDS; do
 		kill -s TERM "$pid" 2>/dev/null || true
 	done

@@ -73,7 +73,7 @@ say "Type=notify over an abstract socket: $got, all from pid $pid"
 # ---- 2. socket activation ----
 # A short path for the notify socket, wherever the clone lives.
 ndir=$(mktemp -d /tmp/linkname-notify.XXXXXX)
-trap 'rc=$?; rm -rf "$ndir"; (exit $rc); cleanup' EXIT
+at_exit rm -rf "$ndir"
 n2=$ndir/notify
 out2=$STATE/notify-path.out
 bg_start "$out2" h1 "$SINK" "$n2"

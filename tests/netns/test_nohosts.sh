@@ -87,7 +87,7 @@ inside() {
 
 if [ "${1:-}" = --inside ]; then
 	trap - EXIT
-	trap 'rc=$?; trap - EXIT; "$LABSH" down >/dev/null 2>&1; exit $rc' EXIT
+	trap 'rc=$?; trap - EXIT; "$LABSH" down >/dev/null 2>&1 || true; exit $rc' EXIT
 	inside "$2"
 	exit 0
 fi

@@ -18,8 +18,7 @@ wait_learns h1 h2
 pid=$(awk '{ print $1 }' "$STATE/h1.pid")
 
 # On exit, a frozen daemon must be thawed before the lab stops it.
-# shellcheck disable=SC2154 # rc is set in the trap itself
-trap 'rc=$?; kill -s CONT "$pid" 2>/dev/null; (exit $rc); cleanup' EXIT
+at_exit kill -s CONT "$pid"
 
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
