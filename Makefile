@@ -54,14 +54,14 @@ DAEMON_SRC := linknamed.c options.c reload.c privdrop.c activation.c publish.c a
 CTL_SRC    := linknamectl.c client.c query.c wire.c name.c nssconf.c nssconf_cli.c
 NSS_SRC    := nss.c nss_conv.c nss_snap.c snap.c client.c query.c wire.c name.c
 UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config \
-	      test_ratelimit test_auth test_nssconf test_snap test_engine
+	      test_ratelimit test_auth test_nssconf test_snap test_engine test_server test_sdnotify
 
 DAEMON_OBJ := $(addprefix $(BUILD)/obj/,$(DAEMON_SRC:.c=.o))
 CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
 NSS_OBJ    := $(addprefix $(BUILD)/pic/,$(NSS_SRC:.c=.o))
 UNIT_BIN   := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd $(BUILD)/tests/gaitime \
-	      $(BUILD)/tests/forge $(BUILD)/tests/qabuse
+	      $(BUILD)/tests/forge $(BUILD)/tests/qabuse $(BUILD)/tests/notifysink
 
 # Each unit test links its own test file plus the pure modules it tests.
 UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o ratelimit.o snap.o)
@@ -113,6 +113,15 @@ $(BUILD)/tests/test_engine: $(BUILD)/tests/test_engine.o $(ENGINE_OBJ) $(UNIT_LI
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(UNIT_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
 
+# The query server on a real epoll and real sockets, with its edges.
+SERVER_OBJ := server.o loop.o log.o
+$(BUILD)/tests/test_server: $(BUILD)/tests/test_server.o $(addprefix $(BUILD)/obj/,$(SERVER_OBJ)) $(UNIT_LIB)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
+
+# Readiness notification and socket activation without libsystemd.
+$(BUILD)/tests/test_sdnotify: $(BUILD)/tests/test_sdnotify.o $(BUILD)/obj/sdnotify.o
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
+
 # The nsswitch.conf editor and "linknamectl nss", on the tests/nsswitch files.
 NSSCONF_OBJ := nssconf.o nssconf_cli.o
 $(BUILD)/tests/test_nssconf.o $(BUILD)/asan/tests/test_nssconf.o: \
@@ -141,6 +150,11 @@ $(BUILD)/tests/forge: $(BUILD)/tools/forge.o
 $(BUILD)/tests/qabuse: $(BUILD)/tools/qabuse.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -ldl -o $@
+
+# The service manager's end of $NOTIFY_SOCKET, for test_activation.sh.
+$(BUILD)/tests/notifysink: $(BUILD)/tools/notifysink.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -o $@
 
 # getaddrinfo timing for the comparison lab (netns-scripts/compare.sh).
 $(BUILD)/tests/gaitime: $(BUILD)/tools/gaitime.o
@@ -205,6 +219,13 @@ $(BUILD)/asan/tests/test_auth: $(BUILD)/asan/tests/test_auth.o $(BUILD)/asan/obj
 $(BUILD)/asan/tests/test_engine: $(BUILD)/asan/tests/test_engine.o \
 		$(patsubst $(BUILD)/obj/%,$(BUILD)/asan/obj/%,$(ENGINE_OBJ)) $(ASAN_LIB)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
+
+$(BUILD)/asan/tests/test_server: $(BUILD)/asan/tests/test_server.o \
+		$(addprefix $(BUILD)/asan/obj/,$(SERVER_OBJ)) $(ASAN_LIB)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -o $@
+
+$(BUILD)/asan/tests/test_sdnotify: $(BUILD)/asan/tests/test_sdnotify.o $(BUILD)/asan/obj/sdnotify.o
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -o $@
 
 # Keep the objects: make would delete them as intermediates and rebuild.
 .SECONDARY: $(ASAN_LIB) $(patsubst %,$(BUILD)/asan/tests/%.o,$(UNIT_TESTS))

@@ -1,7 +1,15 @@
 /* server: the daemon's side of the query socket. Bounded: at most
  * SERVER_MAX_CLIENTS at once (when full, the longest idle one makes room),
  * one small request each, SERVER_CLIENT_MS to send it, so one local user
- * cannot stall lookups for everyone. */
+ * cannot stall lookups for everyone.
+ *
+ * The caller's loop: epoll_wait on epfd, call each event's
+ * loop_watch->fn, and after each whole batch call server_expire(), never
+ * from inside a handler. A client the server drops while handling an event
+ * (done, failed, or evicted to make room while its own event waits later in
+ * the same batch) is closed at once and marked dead, so that event is
+ * ignored; its memory is released by the next server_expire() (or
+ * server_close()). While any is pending, server_next_deadline() is 0. */
 #ifndef LINKNAME_SERVER_H
 #define LINKNAME_SERVER_H
 
@@ -32,7 +40,8 @@ struct server *server_open_fd(int fd, int epfd, server_answer_fn fn, void *arg);
 void server_close(struct server *s);
 /* Earliest client deadline, UINT64_MAX if none. */
 uint64_t server_next_deadline(const struct server *s);
-/* Drop clients past their deadline. */
+/* Drop clients past their deadline, and release the memory of every client
+ * dropped since the last call. Between batches only. */
 void server_expire(struct server *s, uint64_t now);
 
 #endif

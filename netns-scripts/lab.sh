@@ -40,7 +40,12 @@ need_root() { [ "$(id -u)" -eq 0 ] || die "must be run as root"; }
 
 hostns() { echo "$LAB-$1"; }
 
-ns_exists() { ip netns list | awk '{print $1}' | grep -qx -- "$1"; }
+# ip netns list also asks each namespace's id, and complains on stderr
+# ("Peer netns reference is invalid") about one that another lab is
+# deleting at that moment: only the names matter here.
+netns_names() { ip netns list 2>/dev/null | awk '{print $1}'; }
+
+ns_exists() { netns_names | grep -qx -- "$1"; }
 
 # The hosts recorded by `up`, one per line.
 hosts() {
@@ -79,9 +84,49 @@ wait_ll() {
 		die "$1: $2 still has no usable link-local address after ${DAD_WAIT_S}s"
 }
 
-# /etc/netns/NS/* is bind-mounted over /etc/* by `ip netns exec`.
+# /etc/netns/NS/FILE is bind-mounted over /etc/FILE by `ip netns exec`,
+# which needs /etc/FILE to exist, and the lab never creates or changes a
+# file of the machine's own /etc. So a host gets its own FILE only where
+# the machine has one: without nsswitch.conf the lab cannot work at all,
+# without hosts or hostname it does, and says what it lacks.
+check_etc() {
+	local f missing=""
+	[ -e /etc/nsswitch.conf ] ||
+		die "this machine has no /etc/nsswitch.conf: a lab host's own (hosts: files linkname) can only be bind-mounted over an existing one, so glibc would never ask linkname (Debian's default is /usr/share/libc-bin/nsswitch.conf)"
+	for f in hosts hostname; do
+		[ -e "/etc/$f" ] || missing="$missing /etc/$f"
+	done
+	[ -z "$missing" ] ||
+		echo "lab.sh: this machine has no$missing, so lab hosts have none either: names from /etc/hosts (localhost) do not resolve in the lab, linkname's do" >&2
+}
+
+# /etc/netns itself: made by the lab that needs it first, removed by the
+# last one out, and never if the lab did not make it. The marker in /run
+# is keyed by the directory's device and inode, so it names only the
+# /etc/netns it was made for (not one in another mount namespace).
+ETC_NETNS_MARK=/run/linkname-lab-made-etc-netns
+etc_netns_mark() { echo "$ETC_NETNS_MARK.$(stat -c %d.%i /etc/netns)"; }
+
+make_etc_netns() {
+	if mkdir -m 0755 /etc/netns 2>/dev/null; then
+		: >"$(etc_netns_mark)"
+	fi
+}
+
+remove_etc_netns() {
+	local mark
+	[ -d /etc/netns ] || return 0
+	mark=$(etc_netns_mark)
+	[ -e "$mark" ] || return 0
+	# rmdir fails while other labs still have entries there.
+	if rmdir /etc/netns 2>/dev/null; then
+		rm -f "$mark"
+	fi
+}
+
 write_etc() {
 	local ns=$1 host=$2 dir=/etc/netns/$1
+	make_etc_netns
 	mkdir -p "$dir"
 	cat >"$dir/nsswitch.conf" <<-EOF
 	# linkname lab host $host
@@ -96,11 +141,13 @@ write_etc() {
 	ethers:         files
 	rpc:            files
 	EOF
-	cat >"$dir/hosts" <<-EOF
-	127.0.0.1	localhost
-	::1		localhost ip6-localhost ip6-loopback
-	EOF
-	echo "$host" >"$dir/hostname"
+	if [ -e /etc/hosts ]; then
+		cat >"$dir/hosts" <<-EOF
+		127.0.0.1	localhost
+		::1		localhost ip6-localhost ip6-loopback
+		EOF
+	fi
+	[ ! -e /etc/hostname ] || echo "$host" >"$dir/hostname"
 }
 
 # Fast DAD so the lab is ready in well under a second, but DAD still runs.
@@ -154,6 +201,7 @@ cmd_up() {
 	esac
 	[ "$n" -ge 1 ] && [ "$n" -le 99 ] || die "N must be 1..99"
 	ns_exists "$BRNS" && die "lab '$LAB' is already up (run: LAB=$LAB lab.sh down)"
+	check_etc
 	mkdir -p "$STATE"
 	: >"$STATE/hosts"
 	# Undo a half-built lab if anything below fails or we are interrupted.
@@ -306,7 +354,7 @@ cmd_exec() {
 
 # Our namespaces: from the state file, and by name in case it was lost.
 lab_namespaces() {
-	ip netns list | awk '{print $1}' | grep -E -- "^$LAB-(h[0-9]+|br)\$" || true
+	netns_names | grep -E -- "^$LAB-(h[0-9]+|br)\$" || true
 }
 
 # Anything still running inside one of our namespaces was started by the lab
@@ -342,8 +390,7 @@ cmd_down() {
 		[ -e "$f" ] || continue
 		[[ $(basename "$f") =~ ^$LAB-(h[0-9]+|br)$ ]] && rm -rf "$f"
 	done
-	# Leave /etc/netns only if it is not ours alone (rmdir fails if not empty).
-	rmdir /etc/netns 2>/dev/null || true
+	remove_etc_netns
 	rm -f "$STATE/hosts"
 	[ $rc -eq 0 ] || die "lab '$LAB' not fully removed"
 	note "lab '$LAB' down (logs kept in $STATE)"

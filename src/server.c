@@ -23,6 +23,7 @@ struct server_client {
 	int pass_fd;			/* sent with the first octets, then -1 */
 	uint64_t deadline;
 	uid_t uid;			/* from SO_PEERCRED */
+	bool dead;			/* closed, memory not yet released */
 	struct server_client *next;
 };
 
@@ -34,9 +35,14 @@ struct server {
 	void *arg;
 	struct server_client *clients;
 	size_t nclients;
+	struct server_client *dead;	/* closed; freed by server_reap() */
 };
 
-static void server_client_free(struct server_client *c)
+/* Closes c at once, but keeps its memory until server_reap(): the loop may
+ * hold an event for c later in its current epoll_wait batch (c dropped to
+ * make room while its own octets arrived, issue #10), and that event must
+ * find a client marked dead, not freed memory. */
+static void server_client_close(struct server_client *c)
 {
 	struct server *s = c->srv;
 	struct server_client **pp;
@@ -50,8 +56,23 @@ static void server_client_free(struct server_client *c)
 	s->nclients--;
 	loop_del(s->epfd, &c->w);
 	close(c->w.fd);
+	c->w.fd = -1;
 	free(c->out);
-	free(c);
+	c->out = NULL;
+	c->dead = true;
+	c->next = s->dead;
+	s->dead = c;
+}
+
+/* Only between batches: no event for a dead client can be pending then. */
+static void server_reap(struct server *s)
+{
+	struct server_client *c;
+
+	while ((c = s->dead)) {
+		s->dead = c->next;
+		free(c);
+	}
 }
 
 static ssize_t server_send(struct server_client *c)
@@ -98,7 +119,7 @@ static void server_client_flush(struct server_client *c)
 		}
 		c->outoff += (size_t)n;
 	}
-	server_client_free(c);
+	server_client_close(c);
 }
 
 static void server_client_bad(struct server_client *c)
@@ -107,7 +128,7 @@ static void server_client_bad(struct server_client *c)
 
 	c->out = malloc(QUERY_RESP_HDR_LEN);
 	if (!c->out) {
-		server_client_free(c);
+		server_client_close(c);
 		return;
 	}
 	query_encode_response_hdr(&h, c->out);
@@ -122,6 +143,8 @@ static void server_client_event(struct loop_watch *w, uint32_t events)
 	ssize_t n;
 	int r;
 
+	if (c->dead)
+		return;		/* dropped earlier in this batch */
 	if (c->out) {
 		server_client_flush(c);
 		return;
@@ -132,7 +155,7 @@ static void server_client_event(struct loop_watch *w, uint32_t events)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		server_client_free(c);
+		server_client_close(c);
 		return;
 	}
 	c->reqlen += (size_t)n;
@@ -147,7 +170,7 @@ static void server_client_event(struct loop_watch *w, uint32_t events)
 	c->out = c->srv->fn(&req, c->uid, &c->outlen, &c->pass_fd, c->srv->arg);
 	if (!c->out) {
 		log_warnx("query client: out of memory");
-		server_client_free(c);
+		server_client_close(c);
 		return;
 	}
 	server_client_flush(c);
@@ -166,7 +189,7 @@ static bool server_evict_idle(struct server *s)
 	if (!oldest)
 		return false;
 	log_debug("query socket: full, dropping the longest idle client");
-	server_client_free(oldest);
+	server_client_close(oldest);
 	return true;
 }
 
@@ -290,7 +313,8 @@ void server_close(struct server *s)
 	if (!s)
 		return;
 	while (s->clients)
-		server_client_free(s->clients);
+		server_client_close(s->clients);
+	server_reap(s);
 	loop_del(s->epfd, &s->w);
 	close(s->w.fd);
 	if (s->path) {
@@ -305,6 +329,8 @@ uint64_t server_next_deadline(const struct server *s)
 	const struct server_client *c;
 	uint64_t next = UINT64_MAX;
 
+	if (s->dead)
+		return 0;	/* memory to release: server_expire() at once */
 	for (c = s->clients; c; c = c->next)
 		if (c->deadline < next)
 			next = c->deadline;
@@ -319,7 +345,8 @@ void server_expire(struct server *s, uint64_t now)
 		next = c->next;
 		if (c->deadline <= now) {
 			log_debug("query client: timed out");
-			server_client_free(c);
+			server_client_close(c);
 		}
 	}
+	server_reap(s);
 }

@@ -15,13 +15,26 @@ STATE=$BUILD/lab/$LAB
 # How long a neighbour may take to appear (daemons announce on start-up).
 LEARN_WAIT_S=${LEARN_WAIT_S:-10}
 BG_PIDS=""
+USER_BUILD=""
+AS_NOBODY=()
+EXTRA_LABS=""	# more labs a test makes (other LAB names), torn down on exit
 
 say() { echo "[$TEST_NAME] $*"; }
 fail() { echo "[$TEST_NAME] FAIL: $*" >&2; exit 1; }
 
+# at_exit CMD...: run CMD when the test ends, before its lab goes (a test
+# must not replace the EXIT trap: under set -e a failing command there ends
+# the trap before the lab is torn down).
+AT_EXIT=()
+at_exit() { AT_EXIT+=("$(printf '%q ' "$@")"); }
+
 cleanup() {
-	local rc=$? pid
+	local rc=$? pid lab cmd
 	trap - EXIT INT TERM HUP
+	set +e
+	for cmd in "${AT_EXIT[@]}"; do
+		eval "$cmd" 2>/dev/null
+	done
 	for pid in $BG_PIDS; do
 		kill -s TERM "$pid" 2>/dev/null || true
 	done
@@ -29,7 +42,11 @@ cleanup() {
 		echo "[$TEST_NAME] KEEP_LAB set: lab '$LAB' left up" >&2
 	else
 		"$LABSH" down >/dev/null 2>&1 || echo "[$TEST_NAME] lab down failed" >&2
+		for lab in $EXTRA_LABS; do
+			LAB=$lab "$LABSH" down >/dev/null 2>&1 || echo "[$TEST_NAME] lab $lab down failed" >&2
+		done
 	fi
+	[ -z "$USER_BUILD" ] || rm -rf "$USER_BUILD"
 	exit $rc
 }
 trap cleanup EXIT
@@ -47,6 +64,55 @@ need_build() {
 	for f in linknamed linknamectl libnss_linkname.so.2 tests/gai "$@"; do
 		[ -e "$BUILD/$f" ] || fail "$BUILD/$f is missing (run: make all build/tests/gai build/tests/hangd)"
 	done
+}
+
+# Another user cannot reach build/ when the clone lives in a private
+# directory (/root is 0700, many homes 0700 or 0750), so what a test runs
+# as another user comes from copies. nobody_files FILE...: copies each
+# build/FILE into $USER_BUILD (same relative path), a directory made for
+# this test under /tmp that anyone may read and only root may change,
+# removed when the test ends; then "${AS_NOBODY[@]}" CMD... (after on or
+# bg_start HOST) runs CMD as nobody:nogroup without other groups, from /,
+# with the NSS module taken from $USER_BUILD. Name the copies in CMD
+# ("$USER_BUILD/linknamectl"). tests/netns/test_clonepath.sh checks that
+# such tests pass from a clone nobody cannot traverse.
+nobody_files() {
+	local f mode
+	if [ -z "$USER_BUILD" ]; then
+		USER_BUILD=$(mktemp -d /tmp/linkname-"$LAB".XXXXXX)
+		chmod 0755 "$USER_BUILD"
+	fi
+	for f in "$@"; do
+		[ -e "$BUILD/$f" ] || fail "$BUILD/$f is missing"
+		mode=0644
+		[ ! -x "$BUILD/$f" ] || mode=0755
+		install -d -m 0755 "$USER_BUILD/$(dirname "$f")"
+		install -m "$mode" "$BUILD/$f" "$USER_BUILD/$f"
+	done
+	AS_NOBODY=(env -C / LD_LIBRARY_PATH="$USER_BUILD"
+		   setpriv --reuid=nobody --regid=nogroup --clear-groups)
+	for f in "$@"; do
+		mode=-r
+		[ ! -x "$BUILD/$f" ] || mode=-x
+		"${AS_NOBODY[@]}" test "$mode" "$USER_BUILD/$f" ||
+			fail "nobody cannot use $USER_BUILD/$f (is /tmp mounted noexec?)"
+	done
+}
+
+# in_private_mounts NAME [LAB...]: runs this test again, as `$0 --inside
+# DIR`, in a private mount namespace, so nothing it mounts there reaches
+# the machine; DIR ($STATE/NAME) is an empty directory to mount on. The
+# labs LAB... it makes are torn down however it ends. Returns its status.
+in_private_mounts() {
+	local dir=$STATE/$1 rc=0
+	shift
+	EXTRA_LABS="$EXTRA_LABS $*"
+	mkdir -p "$dir"
+	unshare --mount --propagation private -- bash "$0" --inside "$dir" &
+	BG_PIDS="$BG_PIDS $!"
+	wait $! || rc=$?
+	rmdir "$dir" 2>/dev/null || true
+	return $rc
 }
 
 # lab_up N [DAEMON ARGS...]: N hosts, daemons started on all of them.
@@ -91,6 +157,13 @@ expect_rc() {
 	OUT=$("$@" 2>&1) || rc=$?
 	[ "$rc" -eq "$want" ] ||
 		fail "$*: expected exit $want, got $rc; output:"$'\n'"$OUT"
+}
+
+# daemon_pid HOST: the pid of HOST's linknamed, as lab.sh recorded it.
+daemon_pid() {
+	local pid
+	read -r pid _ <"$STATE/$1.pid" || fail "no linknamed pid file for $1"
+	echo "$pid"
 }
 
 # ll_addr HOST IFACE: HOST's link-local address on IFACE.

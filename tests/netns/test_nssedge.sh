@@ -18,8 +18,7 @@ wait_learns h1 h2
 pid=$(awk '{ print $1 }' "$STATE/h1.pid")
 
 # On exit, a frozen daemon must be thawed before the lab stops it.
-# shellcheck disable=SC2154 # rc is set in the trap itself
-trap 'rc=$?; kill -s CONT "$pid" 2>/dev/null; (exit $rc); cleanup' EXIT
+at_exit kill -s CONT "$pid"
 
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
@@ -82,13 +81,14 @@ say "daemon stopped, a process that had the snapshot: $(grep '^probe:' "$stop_ou
 fails_promptly "daemon stopped" ECONNREFUSED
 
 # The wrong user's server: a working linknamed, as nobody, on @linkname.
+# nobody runs copies it can read wherever the clone lives (lib.sh).
+nobody_files linknamed linknamectl libnss_linkname.so.2
 out=$STATE/nobody-daemon.log
-bg_start "$out" h1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	"$BUILD/linknamed" --foreground --name h1
+bg_start "$out" h1 "${AS_NOBODY[@]}" "$USER_BUILD/linknamed" --foreground --name h1
 impostor=$BG_PID
-as_nobody() { on h1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+as_nobody() { on h1 "${AS_NOBODY[@]}" "$@"; }
 # It answers its own user: the server works and knows h2.
-poll_rc "$LEARN_WAIT_S" 0 as_nobody "$BUILD/linknamectl" resolve h2 ||
+poll_rc "$LEARN_WAIT_S" 0 as_nobody "$USER_BUILD/linknamectl" resolve h2 ||
 	fail "linknamed as nobody does not answer nobody:"$'\n'"$(cat "$out")"
 expect_rc 0 as_nobody timeout 5 getent ahosts h2
 say "linknamed as nobody answers nobody's getent ahosts h2"

@@ -17,6 +17,14 @@
  *   qabuse nss NAME
  *       call libnss_linkname's _nss_linkname_gethostbyname4_r directly and
  *       print the NSS status, errno and h_errno it gives
+ *   qabuse [-S SOCKET] evict N --pid PID NAME
+ *       issue #10's eviction case, made deterministic: N idle connections,
+ *       "ready", then on SIGUSR1: SIGSTOP the server PID, one connection
+ *       more, on each of the N (oldest first) and the new one a whole
+ *       RESOLVE NAME, SIGCONT; then wait (bounded) for every answer or
+ *       close and print what came back. Exit 3: the round took too long for
+ *       the server's idle bound (or it dropped a client before the stop),
+ *       so the result says nothing: run it again.
  *
  * SOCKET defaults to $LINKNAME_SOCKET, else @linkname ('@': abstract).
  * Exit status: 0 done (probe: no failure), 1 failures or errors, 64 usage;
@@ -70,7 +78,8 @@ static void usage(void)
 	fprintf(stderr, "usage: qabuse [-S SOCKET] idle|garbage|huge N [--hold MS] [--reconnect] "
 			"[--size OCTETS]\n"
 			"       qabuse probe [--count N] [--interval MS] [--duration MS] NAME...\n"
-			"       qabuse nss NAME\n");
+			"       qabuse nss NAME\n"
+			"       qabuse [-S SOCKET] evict N --pid PID NAME\n");
 	exit(EXIT_USAGE);
 }
 
@@ -150,6 +159,19 @@ static void conn_close(struct conn *c)
 	c->fd = -1;
 	c->st = C_DONE;
 	c->retry_at = now_us() + RETRY_US;
+}
+
+/* Keeps the response header's octets; true once, when the last arrives
+ * (what follows it is not needed). */
+static int conn_take(struct conn *c, const uint8_t *buf, size_t n)
+{
+	if (c->got >= RESP_HDR_LEN)
+		return 0;
+	if (n > RESP_HDR_LEN - c->got)
+		n = RESP_HDR_LEN - c->got;
+	memcpy(c->resp + c->got, buf, n);
+	c->got += n;
+	return c->got == RESP_HDR_LEN;
 }
 
 struct abuse {
@@ -254,18 +276,11 @@ static int abuse_run(struct abuse *a)
 				ssize_t r = recv(c->fd, buf, sizeof(buf), 0);
 
 				if (r > 0) {
-					size_t take = (size_t)r;
-
-					if (take > RESP_HDR_LEN - c->got)
-						take = RESP_HDR_LEN - c->got;
-					memcpy(c->resp + c->got, buf, take);
-					c->got += take;
-					if (c->got == RESP_HDR_LEN) {
+					if (conn_take(c, buf, (size_t)r)) {
 						if (c->resp[1] == 2)
 							a->badreq++;
 						else
 							a->other_resp++;
-						c->got++;	/* counted once */
 					}
 				} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
 					a->early_close += c->got == 0;
@@ -338,6 +353,184 @@ static int cmd_abuse(const char *mode, int argc, char **argv)
 	c = abuse_run(&a);
 	free(p);
 	return c;
+}
+
+/* ---- evict: idle clients evicted while their octets are pending ---- */
+
+/* The server's idle bound (SERVER_CLIENT_MS, 1000 ms): a round slower than
+ * half of it may have had clients time out, not evicted. */
+#define EVICT_ROUND_MAX_US	500000
+#define EVICT_EXIT_RETRY	3
+
+static volatile sig_atomic_t evict_go;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	evict_go = 1;
+}
+
+/* 'T' (stopped) in /proc/PID/stat: kill(SIGSTOP) only queues the signal. */
+static int proc_stopped(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'T' || p[2] == 't');
+}
+
+static int evict_fail(pid_t pid, const char *what)
+{
+	fprintf(stderr, "qabuse: evict: %s: %s\n", what, strerror(errno));
+	if (pid > 0)
+		kill(pid, SIGCONT);
+	return 1;
+}
+
+static int cmd_evict(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct conn conns[MAX_CONNS + 1];
+	static struct pollfd pfds[MAX_CONNS + 1];
+	struct sigaction sa;
+	uint8_t req[4 + 63];
+	size_t name_len, req_len;
+	long n, i, answered = 0, ok = 0, closed = 0, early = 0;
+	pid_t pid = 0;
+	int64_t t_first, t_cont, end;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'p')
+			usage();
+		pid = (pid_t)parse_num(optarg, 1L << 22);
+	}
+	if (optind + 2 != argc || pid <= 0)
+		usage();
+	n = parse_num(argv[optind], MAX_CONNS);
+	name_len = strlen(argv[optind + 1]);
+	if (name_len < 1 || name_len > 63)
+		usage();
+	req[0] = 1;				/* version */
+	req[1] = 1;				/* RESOLVE */
+	req[2] = 0;
+	req[3] = (uint8_t)name_len;
+	memcpy(req + 4, argv[optind + 1], name_len);
+	req_len = 4 + name_len;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+
+	t_first = now_us();
+	for (i = 0; i < n; i++) {
+		end = now_us() + READY_WAIT_MS * 1000;
+		while ((r = conn_open(&conns[i])) == 0 && now_us() < end)
+			poll(NULL, 0, 1);	/* backlog full: the server is accepting */
+		if (r <= 0)
+			return evict_fail(0, "connect");
+	}
+	printf("ready\n");
+	fflush(stdout);
+	end = now_us() + 10000000LL;
+	while (!evict_go && !stop && now_us() < end)
+		poll(NULL, 0, 5);
+	if (!evict_go) {
+		fprintf(stderr, "qabuse: evict: no SIGUSR1 within 10 s\n");
+		return 1;
+	}
+
+	/* The server stopped between two turns of its loop. */
+	if (kill(pid, SIGSTOP) < 0)
+		return evict_fail(0, "SIGSTOP");
+	end = now_us() + 2000000;
+	while ((r = proc_stopped(pid)) == 0 && now_us() < end)
+		poll(NULL, 0, 1);
+	if (r != 1)
+		return evict_fail(pid, "the server did not stop");
+	/* Nothing dropped yet: every one of the N is an idle client of it. */
+	for (i = 0; i < n; i++) {
+		pfds[i].fd = conns[i].fd;
+		pfds[i].events = POLLIN;
+		pfds[i].revents = 0;
+	}
+	if (poll(pfds, (nfds_t)n, 0) < 0)
+		return evict_fail(pid, "poll");
+	for (i = 0; i < n; i++)
+		early += pfds[i].revents != 0;
+	/* One more (queued: the server is stopped), then every request. */
+	if (conn_open(&conns[n]) != 1)
+		return evict_fail(pid, "connect the extra client");
+	for (i = 0; i <= n; i++)
+		if (send(conns[i].fd, req, req_len, MSG_NOSIGNAL) != (ssize_t)req_len && !early)
+			return evict_fail(pid, "send");
+	t_cont = now_us();
+	if (kill(pid, SIGCONT) < 0)
+		return evict_fail(0, "SIGCONT");
+
+	/* Every connection ends answered or closed, within IO_WAIT_MS. */
+	end = now_us() + IO_WAIT_MS * 1000LL;
+	while (now_us() < end) {
+		long live = 0;
+
+		for (i = 0; i <= n; i++) {
+			if (conns[i].st != C_OPEN)
+				continue;
+			pfds[live].fd = conns[i].fd;
+			pfds[live].events = POLLIN;
+			pfds[live].revents = 0;
+			live++;
+		}
+		if (live == 0)
+			break;
+		if (poll(pfds, (nfds_t)live, 10) < 0 && errno != EINTR)
+			return evict_fail(0, "poll");
+		for (i = 0, live = 0; i <= n; i++) {
+			struct conn *k = &conns[i];
+			uint8_t buf[512];
+			ssize_t got;
+
+			if (k->st != C_OPEN)
+				continue;
+			if (!(pfds[live++].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			got = recv(k->fd, buf, sizeof(buf), 0);
+			if (got > 0) {
+				if (conn_take(k, buf, (size_t)got)) {
+					answered++;
+					ok += k->resp[1] == 0;
+				}
+			} else if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
+				closed += k->got < RESP_HDR_LEN;
+				close(k->fd);
+				k->fd = -1;
+				k->st = C_DONE;
+			}
+		}
+	}
+	printf("evict: connections=%ld answered=%ld ok=%ld closed=%ld open=%ld first=%s "
+	       "last=%s dropped-before-stop=%ld round_ms=%.1f\n", n + 1, answered, ok, closed,
+	       n + 1 - answered - closed,
+	       conns[0].got >= RESP_HDR_LEN ? "answered" : conns[0].st == C_DONE ? "closed" : "open",
+	       conns[n].got >= RESP_HDR_LEN ? "answered" : "unanswered",
+	       early, (double)(t_cont - t_first) / 1000);
+	for (i = 0; i <= n; i++)
+		if (conns[i].st == C_OPEN)
+			close(conns[i].fd);
+	return early || t_cont - t_first > EVICT_ROUND_MAX_US ? EVICT_EXIT_RETRY : 0;
 }
 
 /* ---- probe: a well-behaved client, timed ---- */
@@ -536,5 +729,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "nss"))
 		return cmd_nss(argc, argv);
 	make_addr(path);
+	if (!strcmp(argv[0], "evict"))
+		return cmd_evict(argc, argv);
 	return cmd_abuse(argv[0], argc, argv);
 }
