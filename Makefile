@@ -58,7 +58,7 @@ CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
 NSS_OBJ    := $(addprefix $(BUILD)/pic/,$(NSS_SRC:.c=.o))
 UNIT_BIN   := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd $(BUILD)/tests/gaitime \
-	      $(BUILD)/tests/forge $(BUILD)/tests/qabuse
+	      $(BUILD)/tests/forge $(BUILD)/tests/qabuse $(BUILD)/tests/nsslife
 
 # Each unit test links its own test file plus the pure modules it tests.
 UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o ratelimit.o snap.o)
@@ -133,6 +133,11 @@ $(BUILD)/tests/forge: $(BUILD)/tools/forge.o
 $(BUILD)/tests/qabuse: $(BUILD)/tools/qabuse.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -ldl -o $@
+
+# Long-lived, multithreaded resolvers for the NSS module's fault tests.
+$(BUILD)/tests/nsslife: $(BUILD)/tools/nsslife.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -pthread -o $@
 
 # getaddrinfo timing for the comparison lab (netns-scripts/compare.sh).
 $(BUILD)/tests/gaitime: $(BUILD)/tools/gaitime.o
