@@ -47,11 +47,11 @@ DEB_PKGS   := gcc make pkg-config libnl-3-dev libnl-route-3-dev libcmocka-dev \
 	      libsystemd-dev libsodium-dev iproute2 valgrind \
 	      systemd mandoc
 
-DAEMON_SRC := linknamed.c config.c ratelimit.c auth.c snap.c iface.c socket.c server.c loop.c log.c wire.c name.c table.c sched.c query.c
+DAEMON_SRC := linknamed.c config.c ratelimit.c auth.c snap.c snapfile.c iface.c socket.c server.c loop.c log.c wire.c name.c table.c sched.c query.c
 CTL_SRC    := linknamectl.c client.c query.c wire.c name.c nssconf.c nssconf_cli.c
-NSS_SRC    := nss.c nss_conv.c nss_snap.c snap.c client.c query.c wire.c name.c
+NSS_SRC    := nss.c nss_conv.c nss_snap.c snap.c name.c
 UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config \
-	      test_ratelimit test_auth test_nssconf test_snap
+	      test_ratelimit test_auth test_nssconf test_snap test_snapfile
 
 DAEMON_OBJ := $(addprefix $(BUILD)/obj/,$(DAEMON_SRC:.c=.o))
 CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
@@ -76,7 +76,8 @@ $(BUILD)/obj/%.o: src/%.c
 # only the _nss_linkname_* entry points are exported (src/nss.map).
 $(BUILD)/pic/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -ffunction-sections -fdata-sections \
+		-MMD -MP -c $< -o $@
 
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
@@ -94,9 +95,15 @@ $(BUILD)/linknamectl: $(CTL_OBJ)
 
 $(BUILD)/libnss_linkname.so.2: $(NSS_OBJ) src/nss.map
 	$(CC) $(CFLAGS) -shared $(LDFLAGS) -Wl,-soname,libnss_linkname.so.2 \
-		-Wl,--version-script=src/nss.map $(NSS_OBJ) -o $@
+		-Wl,--version-script=src/nss.map -Wl,--gc-sections -Wl,-z,defs $(NSS_OBJ) -o $@
 
 $(BUILD)/tests/test_nss_conv: $(BUILD)/tests/test_nss_conv.o $(BUILD)/obj/nss_conv.o $(UNIT_LIB)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
+
+# Both sides of the snapshot file: the daemon's and the NSS module's.
+SNAPFILE_OBJ := snapfile.o nss_snap.o nss_conv.o
+$(BUILD)/tests/test_snapfile: $(BUILD)/tests/test_snapfile.o $(addprefix $(BUILD)/obj/,$(SNAPFILE_OBJ)) \
+		$(UNIT_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
 
 $(BUILD)/tests/test_auth: $(BUILD)/tests/test_auth.o $(BUILD)/obj/auth.o $(UNIT_LIB)
@@ -197,6 +204,10 @@ $(BUILD)/asan/tests/test_%: $(BUILD)/asan/tests/test_%.o $(ASAN_LIB)
 
 $(BUILD)/asan/tests/test_auth: $(BUILD)/asan/tests/test_auth.o $(BUILD)/asan/obj/auth.o $(ASAN_LIB)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
+
+$(BUILD)/asan/tests/test_snapfile: $(BUILD)/asan/tests/test_snapfile.o \
+		$(addprefix $(BUILD)/asan/obj/,snapfile.o nss_snap.o) $(ASAN_LIB)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -o $@
 
 # Keep the objects: make would delete them as intermediates and rebuild.
 .SECONDARY: $(ASAN_LIB) $(patsubst %,$(BUILD)/asan/tests/%.o,$(UNIT_TESTS))

@@ -34,6 +34,7 @@
 #include "sched.h"
 #include "server.h"
 #include "snap.h"
+#include "snapfile.h"
 #include "socket.h"
 #include "table.h"
 #include "wire.h"
@@ -106,9 +107,7 @@ static struct {
 	struct auth_replay *replay;
 	uint64_t last_ts;		/* last TIMESTAMP sent */
 	uid_t key_owner;
-	struct snap_header *snap;	/* shared with the NSS module */
-	int snap_fd;
-	size_t snap_size;
+	struct snapfile *snap;		/* read by the NSS module; NULL: none */
 	bool snap_dirty;
 	uint64_t snap_not_before;	/* ms: rebuilds are throttled to ~5 % CPU */
 	struct link links[LINKS_MAX];
@@ -539,33 +538,22 @@ static void on_signal(struct loop_watch *w, uint32_t events)
 	}
 }
 
-/* The snapshot: a sealed memfd holding the table for the NSS module. */
-static void snap_heartbeat(uint64_t now)
-{
-	/* Readers trust it for two announce periods past our last sign of
-	 * life; a dead daemon's snapshot is dropped after that. */
-	snap_set_valid_until(d.snap, now + 2 * (uint64_t)d.sp.interval_ms + 10000);
-}
-
+/* The snapshot: a file in the runtime directory, keyed by our network
+ * namespace, that the NSS module maps (snapfile.h). Readers tell we live
+ * by the lock we hold on it: no heartbeat. */
 static void snap_open(void)
 {
-	uint32_t nslots = (uint32_t)table_capacity(d.table) + LINKS_MAX;
+	char err[512];
+	int r;
 
-	d.snap_size = snap_size(nslots);
-	d.snap_fd = memfd_create("linkname-snapshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (d.snap_fd < 0)
-		fatal("memfd_create");
-	if (ftruncate(d.snap_fd, (off_t)d.snap_size) < 0)
-		fatal("ftruncate snapshot");
-	d.snap = mmap(NULL, d.snap_size, PROT_READ | PROT_WRITE, MAP_SHARED, d.snap_fd, 0);
-	if (d.snap == MAP_FAILED)
-		fatal("mmap snapshot");
-	snap_init(d.snap, d.snap_size, nslots);
-	/* From here on only our own mapping can write: clients get the fd
-	 * but can neither write, map it writable, nor resize it. */
-	if (fcntl(d.snap_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE |
-		  F_SEAL_SEAL) < 0)
-		fatal("sealing the snapshot");
+	/* key_owner is the uid we run as once privileges are dropped. */
+	r = snapfile_open(&d.snap, snapfile_dir(), d.key_owner,
+			  table_capacity(d.table) + LINKS_MAX, err, sizeof(err));
+	if (r == -EBUSY)
+		fatalx("%s", err);
+	if (r < 0)
+		log_warnx("%s: programs in this network namespace will not resolve through linkname",
+			  err);
 	d.snap_dirty = true;
 }
 
@@ -580,6 +568,7 @@ struct link_count {
 struct rebuild {
 	struct link_count by_ifindex[LINKS_MAX];
 	uint32_t population[LINKS_MAX];
+	struct snap_header *h;		/* NULL: no snapshot, only counting */
 };
 
 static int link_count_cmp(const void *a, const void *b)
@@ -597,8 +586,9 @@ static void snap_add_entry(const struct table_entry *e, void *arg)
 	lc = bsearch(&key, rb->by_ifindex, d.nlinks, sizeof(key), link_count_cmp);
 	if (lc)
 		rb->population[lc->idx]++;
-	snap_add(d.snap, e->name, e->name_len, e->ifindex, e->addrs, e->naddrs, e->expires,
-		 is_our_name(e->name, e->name_len) ? QUERY_REC_CONFLICT : 0);
+	if (rb->h)
+		snap_add(rb->h, e->name, e->name_len, e->ifindex, e->addrs, e->naddrs, e->expires,
+			 is_our_name(e->name, e->name_len) ? QUERY_REC_CONFLICT : 0);
 }
 
 static void snap_rebuild(uint64_t now)
@@ -606,12 +596,13 @@ static void snap_rebuild(uint64_t now)
 	static struct rebuild rb;	/* 16 KiB: not on the stack */
 	struct timespec t0, t1;
 	uint64_t took_us;
+	char err[512];
 	size_t i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	snap_begin(d.snap);
-	for (i = 0; i < d.nlinks; i++)
-		snap_add(d.snap, d.name, d.name_len, d.links[i].info.ifindex,
+	rb.h = d.snap ? snapfile_begin(d.snap, d.nlinks + table_size(d.table)) : NULL;
+	for (i = 0; i < d.nlinks && rb.h; i++)
+		snap_add(rb.h, d.name, d.name_len, d.links[i].info.ifindex,
 			 d.links[i].info.addrs, d.links[i].info.naddrs, UINT64_MAX, QUERY_REC_SELF);
 	for (i = 0; i < d.nlinks; i++) {
 		rb.by_ifindex[i].ifindex = d.links[i].info.ifindex;
@@ -620,7 +611,8 @@ static void snap_rebuild(uint64_t now)
 	}
 	qsort(rb.by_ifindex, d.nlinks, sizeof(rb.by_ifindex[0]), link_count_cmp);
 	table_foreach(d.table, now, snap_add_entry, &rb);
-	snap_publish(d.snap);
+	if (d.snap && snapfile_publish(d.snap, err, sizeof(err)) < 0)
+		log_warnx("%s: programs see the last table until a change succeeds", err);
 	for (i = 0; i < d.nlinks; i++)
 		sched_set_population(&d.links[i].sched, rb.population[i]);
 	d.snap_dirty = false;
@@ -767,6 +759,7 @@ static uint8_t *answer(const struct query_request *req, uid_t uid, size_t *len, 
 	size_t i;
 
 	(void)arg;
+	(void)pass_fd;			/* nothing to pass since QUERY_SNAPSHOT retired */
 	b.cap = 512;
 	b.p = malloc(b.cap);
 	if (!b.p)
@@ -799,9 +792,8 @@ static uint8_t *answer(const struct query_request *req, uid_t uid, size_t *len, 
 		rbuf_stats(&b);
 		break;
 	case QUERY_SNAPSHOT:
-		/* Asking proves we are alive to a reader that saw it lapse. */
-		snap_heartbeat(b.now);
-		*pass_fd = d.snap_fd;
+		/* Retired: the NSS module maps our snapshot file itself. */
+		h.status = QUERY_BADREQ;
 		break;
 	case QUERY_ANNOUNCE:
 		/* Anyone may look; only root or our own user may make us send. */
@@ -1275,12 +1267,12 @@ int main(int argc, char **argv)
 		now = loop_now_ms();
 		if (d.snap_dirty && now >= d.snap_not_before)
 			snap_rebuild(now);
-		snap_heartbeat(now);
 		notify_ready();
 	}
 
 	sd_notify(0, "STOPPING=1");
-	snap_set_valid_until(d.snap, 0);	/* readers fall back at once */
+	snapfile_close(d.snap);		/* readers see "no daemon" at once */
+	d.snap = NULL;
 	for (size_t k = 0; k < d.nlinks; k++)
 		link_send(&d.links[k], WIRE_GOODBYE);
 	log_info("stopped: %llu received, %llu sent, %llu send errors, %llu conflicts",
@@ -1291,8 +1283,6 @@ int main(int argc, char **argv)
 	table_free(d.table);
 	ratelimit_free(d.learn);
 	auth_replay_free(d.replay);
-	munmap(d.snap, d.snap_size);
-	close(d.snap_fd);
 	close(d.udp.fd);
 	close(d.sig.fd);
 	close(d.epfd);
