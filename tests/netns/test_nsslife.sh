@@ -75,8 +75,14 @@ rss_of() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 h1_running() { [ -f "$STATE/h1.pid" ]; }
 
 # h1's daemon running under NAME (its own, h1, by default), knowing h2.
+# After many restarts of h1 in a row, h2 may have spent its budget for
+# answering solicitations: restarting h2 makes it announce itself.
 h1_up() {
 	h1_running || lab start-host h1 --name "${1:-h1}" $LONG
+	if ! poll 3 ctl h1 resolve h2; then
+		lab stop-host h2
+		lab start-host h2 --lifetime 3600 $LONG
+	fi
 	wait_learns h1 h2
 }
 
@@ -159,7 +165,7 @@ nsslife_release() {
 
 nsslife_setns() {
 	local here there again
-	wait_learns h1 h2
+	h1_up
 	expect_rc 0 on h1 "$NL" setns "/run/netns/$LAB-h2" h2
 	here=$(echo "$OUT" | awk '$1 == "here" { print $2 }')
 	there=$(echo "$OUT" | awk '$1 == "there" { print $2 }')
