@@ -19,9 +19,6 @@
 #define NSS_SNAP_MAPS		16
 /* How often one thread checks that the daemon behind a mapping lives. */
 #define NSS_SNAP_CHECK_MS	500
-/* A snapshot this small is faulted in by mmap itself (one system call
- * instead of a fault per page); a bigger one page by page as read. */
-#define NSS_SNAP_POPULATE_MAX	(64 * 1024)
 
 _Static_assert(ATOMIC_LONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 	       "the lookup path must not take locks");
@@ -56,13 +53,17 @@ static uint64_t nss_snap_now(void)
 }
 
 /* This thread's network namespace (setns() is per thread) and the path of
- * its daemon's snapshot. */
-static int nss_snap_where(uint64_t *ns, char *path, size_t len)
+ * its daemon's snapshot; *dirlen: the length of its directory part. The
+ * main thread's is read through /proc/self, one level of /proc shorter
+ * than /proc/thread-self: in a new process (a first lookup) each level of
+ * /proc costs microseconds the first time. */
+static int nss_snap_where(uint64_t *ns, char *path, size_t len, size_t *dirlen)
 {
 	char link[64], name[SNAP_NAME_MAX];
 	const char *dir = secure_getenv(SNAP_DIR_ENV);
-	ssize_t n = readlink("/proc/thread-self/ns/net", link, sizeof(link));
-	size_t dlen, nlen;
+	ssize_t n = readlink(gettid() == getpid() ? "/proc/self/ns/net" : "/proc/thread-self/ns/net",
+			     link, sizeof(link));
+	size_t nlen;
 
 	if (n < 0)
 		return -errno;
@@ -70,13 +71,13 @@ static int nss_snap_where(uint64_t *ns, char *path, size_t len)
 		return -EPROTO;
 	if (!dir || dir[0] != '/')
 		dir = SNAP_DIR;
-	dlen = strlen(dir);
+	*dirlen = strlen(dir);
 	nlen = strlen(name);
-	if (dlen + 1 + nlen + 1 > len)
+	if (*dirlen + 1 + nlen + 1 > len)
 		return -ENAMETOOLONG;
-	memcpy(path, dir, dlen);
-	path[dlen] = '/';
-	memcpy(path + dlen + 1, name, nlen + 1);
+	memcpy(path, dir, *dirlen);
+	path[*dirlen] = '/';
+	memcpy(path + *dirlen + 1, name, nlen + 1);
 	return 0;
 }
 
@@ -101,23 +102,23 @@ static int nss_snap_open(const char *path)
 	return errno == ELOOP ? -EPERM : -errno;
 }
 
-/* Map path into m if it may be trusted and its daemon lives. */
-static int nss_snap_map_file(struct nss_snap_map *m, const char *path)
+/* Map path (its directory: the first dirlen octets) into m if it may be
+ * trusted and its daemon lives. */
+static int nss_snap_map_file(struct nss_snap_map *m, const char *path, size_t dirlen)
 {
-	char dir[256];
-	const char *slash = strrchr(path, '/');
+	char dir[320];
 	struct stat st, dst;
 	void *mem;
 	int fd, r = 0;
 
-	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+	if (dirlen >= sizeof(dir))
 		return -ENAMETOOLONG;
-	memcpy(dir, path, (size_t)(slash - path));
-	dir[slash - path] = '\0';
+	memcpy(dir, path, dirlen);
+	dir[dirlen] = '\0';
 	fd = nss_snap_open(path);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0 || lstat(dir[0] ? dir : "/", &dst) < 0)
+	if (fstat(fd, &st) < 0 || lstat(dirlen ? dir : "/", &dst) < 0)
 		r = -errno;
 	else
 		r = snap_file_trusted(&dst, &st);
@@ -127,8 +128,9 @@ static int nss_snap_map_file(struct nss_snap_map *m, const char *path)
 		close(fd);
 		return r;
 	}
-	mem = mmap(NULL, (size_t)st.st_size, PROT_READ,
-		   MAP_SHARED | (st.st_size <= NSS_SNAP_POPULATE_MAX ? MAP_POPULATE : 0), fd, 0);
+	/* Not MAP_POPULATE: a lookup touches two or three pages, and faulting
+	 * those costs less than populating even a one-page file. */
+	mem = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	r = mem == MAP_FAILED ? -errno : 0;
 	close(fd);
 	if (r < 0)
@@ -281,7 +283,8 @@ static void nss_snap_dedupe(struct nss_snap_map *m, uint64_t ns)
 }
 
 /* Map namespace ns's snapshot at path: a held, live mapping, or NULL. */
-static struct nss_snap_map *nss_snap_add(uint64_t ns, const char *path, uint64_t now, int *err)
+static struct nss_snap_map *nss_snap_add(uint64_t ns, const char *path, size_t dirlen,
+					 uint64_t now, int *err)
 {
 	struct nss_snap_map *m = nss_snap_claim();
 
@@ -289,7 +292,7 @@ static struct nss_snap_map *nss_snap_add(uint64_t ns, const char *path, uint64_t
 		*err = EAGAIN;		/* every slot is being read right now */
 		return NULL;
 	}
-	*err = -nss_snap_map_file(m, path);
+	*err = -nss_snap_map_file(m, path, dirlen);
 	if (*err) {
 		atomic_store(&m->state, MAP_FREE);
 		return NULL;
@@ -325,9 +328,10 @@ int nss_snap_ask(const struct query_request *req, struct nss_conv_result *res, i
 	struct nss_snap_map *m = NULL;
 	char path[320];
 	uint64_t ns, now;
+	size_t dirlen = 0;
 	int n, i, tries, saved_errno = errno;
 
-	*err = -nss_snap_where(&ns, path, sizeof(path));
+	*err = -nss_snap_where(&ns, path, sizeof(path), &dirlen);
 	if (*err)
 		goto out;
 	now = nss_snap_now();
@@ -340,7 +344,7 @@ int nss_snap_ask(const struct query_request *req, struct nss_conv_result *res, i
 			m = NULL;
 		}
 		if (!m)
-			m = nss_snap_add(ns, path, now, err);
+			m = nss_snap_add(ns, path, dirlen, now, err);
 		if (!m && *err != EAGAIN)
 			break;
 	}

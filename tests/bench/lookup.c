@@ -266,7 +266,8 @@ static int cmd_part(const char *lib, const char *name, int want)
 	nss_gethostbyname4_r *fn;
 	uint64_t t0, t1, t2, t3, t4;
 	char sym[128];
-	const char *svc = strncmp(lib, "libnss_", 7) == 0 ? lib + 7 : lib;
+	const char *base = strrchr(lib, '/') ? strrchr(lib, '/') + 1 : lib;
+	const char *svc = strncmp(base, "libnss_", 7) == 0 ? base + 7 : base;
 	void *h;
 	int ok1, ok2;
 
