@@ -112,7 +112,7 @@ $(BUILD)/tests/test_nss_conv: $(BUILD)/tests/test_nss_conv.o $(BUILD)/obj/nss_co
 SNAPFILE_OBJ := snapfile.o nss_snap.o nss_conv.o
 $(BUILD)/tests/test_snapfile: $(BUILD)/tests/test_snapfile.o $(addprefix $(BUILD)/obj/,$(SNAPFILE_OBJ)) \
 		$(UNIT_LIB)
-	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -pthread -o $@
 
 $(BUILD)/tests/test_auth: $(BUILD)/tests/test_auth.o $(BUILD)/obj/auth.o $(UNIT_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
@@ -215,7 +215,7 @@ $(BUILD)/asan/tests/test_auth: $(BUILD)/asan/tests/test_auth.o $(BUILD)/asan/obj
 
 $(BUILD)/asan/tests/test_snapfile: $(BUILD)/asan/tests/test_snapfile.o \
 		$(addprefix $(BUILD)/asan/obj/,snapfile.o nss_snap.o) $(ASAN_LIB)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -o $@
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -pthread -o $@
 
 # Keep the objects: make would delete them as intermediates and rebuild.
 .SECONDARY: $(ASAN_LIB) $(patsubst %,$(BUILD)/asan/tests/%.o,$(UNIT_TESTS))

@@ -108,6 +108,7 @@ static int nss_snap_map_file(struct nss_snap_map *m, const char *path, size_t di
 {
 	char dir[320];
 	struct stat st, dst;
+	bool alive;
 	void *mem;
 	int fd, r = 0;
 
@@ -122,8 +123,6 @@ static int nss_snap_map_file(struct nss_snap_map *m, const char *path, size_t di
 		r = -errno;
 	else
 		r = snap_file_trusted(&dst, &st);
-	if (r == 0 && !nss_snap_alive(fd))
-		r = -ESRCH;			/* a dead daemon's leftover */
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -131,16 +130,24 @@ static int nss_snap_map_file(struct nss_snap_map *m, const char *path, size_t di
 	/* Not MAP_POPULATE: a lookup touches two or three pages, and faulting
 	 * those costs less than populating even a one-page file. */
 	mem = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	r = mem == MAP_FAILED ? -errno : 0;
-	close(fd);
-	if (r < 0)
+	if (mem == MAP_FAILED) {
+		r = -errno;
+		close(fd);
 		return r;
+	}
+	alive = nss_snap_alive(fd);
+	close(fd);
+	/* The state is read after the lock: a daemon marks a file replaced
+	 * before it lets go of its lock, so a file opened just before its
+	 * replacement reads as replaced, never as a dead daemon's. */
 	if (!snap_view_init(&m->view, mem, (size_t)st.st_size))
 		r = -EPROTO;
 	else if (snap_view_state(&m->view) == SNAP_REPLACED)
 		r = -EAGAIN;			/* a new file is at the path now */
 	else if (snap_view_state(&m->view) != SNAP_LIVE)
-		r = -ESRCH;			/* its daemon exited */
+		r = -ENOENT;			/* its daemon exited */
+	else if (!alive)
+		r = -ESRCH;			/* a dead daemon's leftover */
 	if (r < 0) {
 		munmap(mem, (size_t)st.st_size);
 		return r;
@@ -219,7 +226,7 @@ static struct nss_snap_map *nss_snap_find(uint64_t ns, uint64_t now)
 		struct nss_snap_map *m = &nss_snap_maps[i];
 
 		if (nss_snap_hold(m, ns)) {
-			if (now - atomic_load_explicit(&m->used, memory_order_relaxed) > 1000)
+			if (now > atomic_load_explicit(&m->used, memory_order_relaxed) + 1000)
 				atomic_store_explicit(&m->used, now, memory_order_relaxed);
 			return m;
 		}
@@ -315,7 +322,8 @@ static bool nss_snap_fresh(struct nss_snap_map *m, const char *path, uint64_t no
 
 	if (snap_view_state(&m->view) != SNAP_LIVE)
 		return false;
-	if (now - last < NSS_SNAP_CHECK_MS ||
+	/* (last may be a little ahead of now: another thread's clock read.) */
+	if (now < last + NSS_SNAP_CHECK_MS ||
 	    !atomic_compare_exchange_strong(&m->checked, &last, now))
 		return true;
 	nss_snap_reap();

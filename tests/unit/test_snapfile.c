@@ -13,6 +13,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +23,9 @@
 
 #include "nss_snap.h"
 #include "snapfile.h"
+
+/* What the module may keep mapped at most (NSS_SNAP_MAPS). */
+#define NSS_SNAP_TEST_MAPS 16
 
 static char dir[64];
 static char path[128];
@@ -315,7 +320,7 @@ static void test_refused(void **state)
 	assert_int_equal(ask("h1"), -EPROTO);
 	close(fd);
 	fd = plant(0644, true, withdrawn);
-	assert_int_equal(ask("h1"), -ESRCH);
+	assert_int_equal(ask("h1"), -ENOENT);
 	close(fd);
 
 	/* A directory that group or others may write. */
@@ -409,6 +414,56 @@ static void test_fixed_size(void **state)
 	rmdir(dir);
 }
 
+/* Readers in 8 threads while the daemon replaces its file as fast as it
+ * can (growing and shrinking in turn): every answer is right, no reader
+ * ever faults on a mapping released under it, and what stays mapped is
+ * bounded. */
+static atomic_int stress_stop;
+static atomic_long stress_ok, stress_again, stress_wrong;
+
+static void *stress_reader(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&stress_stop)) {
+		int r = ask("h1");
+
+		if (r == 1)
+			atomic_fetch_add(&stress_ok, 1);
+		else if (r == -EAGAIN)
+			atomic_fetch_add(&stress_again, 1);	/* replaced 3 times mid-lookup */
+		else
+			atomic_fetch_add(&stress_wrong, 1);
+	}
+	return NULL;
+}
+
+static void test_replace_under_readers(void **state)
+{
+	pthread_t t[8];
+	struct snapfile *sf;
+	char err[256];
+	int i;
+
+	(void)state;
+	assert_int_equal(snapfile_open(&sf, dir, 0, 1000, err, sizeof(err)), 0);
+	publish(sf, 2);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, stress_reader, NULL), 0);
+	for (i = 0; i < 300; i++)
+		publish(sf, i % 2 ? 2 : 40);
+	atomic_store(&stress_stop, 1);
+	for (i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	print_message("%ld right answers, %ld EAGAIN, %ld wrong over 300 replacements\n",
+		      atomic_load(&stress_ok), atomic_load(&stress_again), atomic_load(&stress_wrong));
+	assert_int_equal(atomic_load(&stress_wrong), 0);
+	assert_true(atomic_load(&stress_again) * 100 <= atomic_load(&stress_ok));
+	assert_true(mapped() <= NSS_SNAP_TEST_MAPS);
+	snapfile_close(sf);
+	assert_int_equal(ask("h1"), -ENOENT);
+	assert_int_equal(mapped(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_dead_daemon),
 		cmocka_unit_test(test_fixed_size),
+		cmocka_unit_test(test_replace_under_readers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
