@@ -109,6 +109,7 @@ static struct {
 	uid_t key_owner;
 	struct snapfile *snap;		/* read by the NSS module; NULL: none */
 	bool snap_dirty;
+	bool snap_failing;		/* the last publication failed (logged once) */
 	uint64_t snap_not_before;	/* ms: rebuilds are throttled to ~5 % CPU */
 	struct link links[LINKS_MAX];
 	size_t nlinks;
@@ -611,8 +612,14 @@ static void snap_rebuild(uint64_t now)
 	}
 	qsort(rb.by_ifindex, d.nlinks, sizeof(rb.by_ifindex[0]), link_count_cmp);
 	table_foreach(d.table, now, snap_add_entry, &rb);
-	if (d.snap && snapfile_publish(d.snap, err, sizeof(err)) < 0)
-		log_warnx("%s: programs see the last table until a change succeeds", err);
+	if (d.snap && snapfile_publish(d.snap, err, sizeof(err)) < 0) {
+		if (!d.snap_failing)
+			log_warnx("%s: programs see the last table until a change succeeds", err);
+		d.snap_failing = true;
+	} else if (d.snap_failing) {
+		log_info("snapshot published again");
+		d.snap_failing = false;
+	}
 	for (i = 0; i < d.nlinks; i++)
 		sched_set_population(&d.links[i].sched, rb.population[i]);
 	d.snap_dirty = false;
