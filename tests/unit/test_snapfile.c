@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -464,6 +465,45 @@ static void test_replace_under_readers(void **state)
 	assert_int_equal(mapped(), 0);
 }
 
+/* Children forked while other threads are mid-lookup (the module takes no
+ * lock a child could inherit held) look up and exit normally. */
+static void test_fork_while_reading(void **state)
+{
+	pthread_t t[4];
+	struct snapfile *sf;
+	char err[256];
+	int i, j, status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(snapfile_open(&sf, dir, 0, 1000, err, sizeof(err)), 0);
+	publish(sf, 2);
+	atomic_store(&stress_stop, 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, stress_reader, NULL), 0);
+	for (i = 0; i < 20; i++) {
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			alarm(10);		/* a hang is a failure, not a stuck test */
+			for (j = 0; j < 100; j++)
+				if (ask("h1") != 1)
+					_exit(1);
+			_exit(0);
+		}
+		publish(sf, i % 2 ? 2 : 40);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	atomic_store(&stress_stop, 1);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(atomic_load(&stress_wrong), 0);
+	snapfile_close(sf);
+	assert_int_equal(ask("h1"), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_dead_daemon),
 		cmocka_unit_test(test_fixed_size),
 		cmocka_unit_test(test_replace_under_readers),
+		cmocka_unit_test(test_fork_while_reading),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
