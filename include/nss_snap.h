@@ -15,7 +15,7 @@
  *   the lock is held and the file at the path is still the one mapped: a
  *   SIGKILLed daemon is noticed within that, a restarted one's file mapped.
  * - Per namespace: up to NSS_SNAP_MAPS mappings, each tagged with its
- *   namespace; one a namespace is live at a time.
+ *   namespace; one per namespace is live at a time.
  * - Release: a mapping no longer live is unmapped by whichever thread sees
  *   it retired with no reader left. Readers take a reference (an atomic
  *   counter) before they look at the state, releasers claim the mapping

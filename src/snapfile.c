@@ -127,8 +127,11 @@ static int take_over(struct snapfile *sf, char *err, size_t errlen)
 	fd = open(sf->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 && errno == EACCES)
 		fd = open(sf->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	/* Nothing there, or not a file of ours (a symbolic link): the new
+	 * file is renamed over it, which replaces the link, not its target. */
 	if (fd < 0)
-		return errno == ENOENT ? 0 : fail(err, errlen, -errno, "cannot open %s", sf->path);
+		return errno == ENOENT || errno == ELOOP ? 0 :
+		       fail(err, errlen, -errno, "cannot open %s", sf->path);
 	if (lock_file(fd, F_RDLCK, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) {
 		close(fd);
 		return fail(err, errlen, -EBUSY, "another linknamed publishes its table in %s "
