@@ -115,6 +115,25 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Whatever a failed test left behind. */
+static int teardown(void **state)
+{
+	char p[160];
+	const char *leftovers[] = { "", ".new", "real" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
+		if (i < 2)
+			snprintf(p, sizeof(p), "%s%s", path, leftovers[i]);
+		else
+			snprintf(p, sizeof(p), "%s/%s", dir, leftovers[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+	return 0;
+}
+
 static void test_name(void **state)
 {
 	char name[SNAP_NAME_MAX];
@@ -518,5 +537,5 @@ int main(void)
 		cmocka_unit_test(test_fork_while_reading),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
