@@ -542,6 +542,12 @@ static void on_signal(struct loop_watch *w, uint32_t events)
 /* The snapshot: a file in the runtime directory, keyed by our network
  * namespace, that the NSS module maps (snapfile.h). Readers tell we live
  * by the lock we hold on it: no heartbeat. */
+static void snap_withdraw(void)
+{
+	snapfile_close(d.snap);		/* readers see "no daemon" at once */
+	d.snap = NULL;
+}
+
 static void snap_open(void)
 {
 	char err[512];
@@ -555,6 +561,10 @@ static void snap_open(void)
 	if (r < 0)
 		log_warnx("%s: programs in this network namespace will not resolve through linkname",
 			  err);
+	/* A fatal error (they exit) withdraws it too: no file left behind
+	 * (after a crash or SIGKILL the lock still tells readers). */
+	else
+		atexit(snap_withdraw);
 	d.snap_dirty = true;
 }
 
@@ -1278,8 +1288,7 @@ int main(int argc, char **argv)
 	}
 
 	sd_notify(0, "STOPPING=1");
-	snapfile_close(d.snap);		/* readers see "no daemon" at once */
-	d.snap = NULL;
+	snap_withdraw();
 	for (size_t k = 0; k < d.nlinks; k++)
 		link_send(&d.links[k], WIRE_GOODBYE);
 	log_info("stopped: %llu received, %llu sent, %llu send errors, %llu conflicts",
