@@ -8,12 +8,10 @@
 #include <sys/types.h>
 
 #include "engine.h"
-#include "publish.h"
 #include "query.h"
 
 struct answer_ctx {
 	struct engine *engine;
-	struct publish *publish;
 };
 
 /* A server_answer_fn (server.h); arg is a struct answer_ctx. */

@@ -1,6 +1,5 @@
 /* client: one request to linknamed over its query socket, bounded in time,
- * for the NSS module and linknamectl. A lookup must never hang a program,
- * so every step shares one deadline. */
+ * for linknamectl: every step shares one deadline. */
 #ifndef LINKNAME_CLIENT_H
 #define LINKNAME_CLIENT_H
 
@@ -9,14 +8,9 @@
 
 #include "query.h"
 
-/* What the NSS module waits for a hung daemon at most. */
-#define CLIENT_TIMEOUT_MS 100
-
 struct client_response {
 	struct query_response_hdr hdr;
 	uint8_t *records;	/* hdr.length octets, malloc'd */
-	int fd;			/* passed with the response (SCM_RIGHTS), or -1;
-				 * take it (set -1) or client_response_free closes it */
 };
 
 /* The socket to use: path if non-NULL, else $LINKNAME_SOCKET (ignored in

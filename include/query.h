@@ -31,8 +31,8 @@ enum query_op {
 	QUERY_LIST    = 3,	/* payload: empty */
 	QUERY_STATS   = 4,	/* payload: empty; answer: "key value" lines, count 0 */
 	QUERY_ANNOUNCE = 5,	/* payload: empty; root or the daemon's user only */
-	QUERY_SNAPSHOT = 6,	/* payload: empty; answer: OK, no records, and the
-				 * snapshot memfd (snap.h) as SCM_RIGHTS */
+	QUERY_SNAPSHOT = 6,	/* retired: answered BADREQ (the NSS module maps
+				 * the snapshot file, snapfile.h) */
 };
 
 enum query_status {

@@ -64,6 +64,7 @@ uint8_t *answer_request(const struct query_request *req, uid_t uid, size_t *len,
 	struct query_response_hdr h = { .status = QUERY_OK };
 	uint64_t now = loop_now_ms();
 
+	(void)pass_fd;			/* nothing to pass since QUERY_SNAPSHOT retired */
 	b.p = malloc(b.cap);
 	if (!b.p)
 		return NULL;
@@ -82,9 +83,8 @@ uint8_t *answer_request(const struct query_request *req, uid_t uid, size_t *len,
 		answer_stats(&b, ctx->engine, now);
 		break;
 	case QUERY_SNAPSHOT:
-		/* Asking proves we are alive to a reader that saw it lapse. */
-		publish_heartbeat(ctx->publish, ctx->engine, now);
-		*pass_fd = publish_fd(ctx->publish);
+		/* Retired: the NSS module maps our snapshot file itself. */
+		h.status = QUERY_BADREQ;
 		break;
 	case QUERY_ANNOUNCE:
 		/* Anyone may look; only root or our own user may make us send. */

@@ -1,8 +1,7 @@
-/* client: one bounded request to linknamed. This runs inside arbitrary
- * programs (through the NSS module), from many threads at once: no globals,
- * no signals (MSG_NOSIGNAL), every fd closed, and one CLOCK_MONOTONIC
- * deadline for connect, send and receive so a hung daemon costs at most
- * timeout_ms. */
+/* client: one bounded request to linknamed, for linknamectl (the NSS module
+ * reads the snapshot file instead). Library-grade anyway: no globals, no
+ * signals (MSG_NOSIGNAL), every fd closed, and one CLOCK_MONOTONIC deadline
+ * for connect, send and receive so a hung daemon costs at most timeout_ms. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -155,53 +154,18 @@ send_all(int fd, const uint8_t *buf, size_t len, int64_t deadline)
 	return 0;
 }
 
-/* One read that also picks up a descriptor passed with the data (the
- * snapshot); any beyond the first is closed so none leaks into the caller. */
-static ssize_t
-recv_fd(int fd, uint8_t *buf, size_t len, int *passed)
-{
-	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf) };
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return n;
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-		size_t i, nfds;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < nfds; i++) {
-			int got;
-
-			memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (*passed < 0)
-				*passed = got;
-			else
-				close(got);
-		}
-	}
-	return n;
-}
-
 /* Read exactly len octets; the daemon closing early is a protocol error. */
+/* Plain recv: a descriptor a server might pass along is never installed
+ * here (the kernel drops what arrives without room for control data). */
 static int
-recv_all(int fd, uint8_t *buf, size_t len, int64_t deadline, int *passed)
+recv_all(int fd, uint8_t *buf, size_t len, int64_t deadline)
 {
 	size_t off = 0;
 	ssize_t n;
 	int r;
 
 	while (off < len) {
-		n = recv_fd(fd, buf + off, len - off, passed);
+		n = recv(fd, buf + off, len - off, 0);
 		if (n > 0) {
 			off += (size_t)n;
 			continue;
@@ -230,7 +194,7 @@ exchange(int fd, const uint8_t *req, size_t reqlen, int64_t deadline,
 	r = send_all(fd, req, reqlen, deadline);
 	if (r < 0)
 		return r;
-	r = recv_all(fd, hdr, sizeof(hdr), deadline, &resp->fd);
+	r = recv_all(fd, hdr, sizeof(hdr), deadline);
 	if (r < 0)
 		return r;
 	if (query_decode_response_hdr(hdr, sizeof(hdr), &resp->hdr) < 0 ||
@@ -241,7 +205,7 @@ exchange(int fd, const uint8_t *req, size_t reqlen, int64_t deadline,
 		records = malloc(resp->hdr.length);
 		if (records == NULL)
 			return -ENOMEM;
-		r = recv_all(fd, records, resp->hdr.length, deadline, &resp->fd);
+		r = recv_all(fd, records, resp->hdr.length, deadline);
 		if (r < 0) {
 			free(records);
 			return r;
@@ -262,7 +226,6 @@ client_query(const char *path, const struct query_request *req, int timeout_ms,
 	int saved_errno = errno;
 
 	memset(resp, 0, sizeof(*resp));
-	resp->fd = -1;
 	if (timeout_ms < 0)
 		return -EINVAL;
 	deadline = now_ms() + timeout_ms;
@@ -288,11 +251,8 @@ client_query(const char *path, const struct query_request *req, int timeout_ms,
 		r = exchange(fd, buf, (size_t)reqlen, deadline, resp);
 	close(fd);
 	if (r < 0) {
-		if (resp->fd >= 0)
-			close(resp->fd);
 		free(resp->records);
 		memset(resp, 0, sizeof(*resp));
-		resp->fd = -1;
 	}
 	/* Errors travel in the return value; the caller's errno is its own. */
 	errno = saved_errno;
@@ -308,7 +268,4 @@ client_response_free(struct client_response *resp)
 	resp->records = NULL;
 	resp->hdr.length = 0;
 	resp->hdr.count = 0;
-	if (resp->fd >= 0)
-		close(resp->fd);
-	resp->fd = -1;
 }

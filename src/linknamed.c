@@ -218,9 +218,8 @@ static void start(int argc, char **argv)
 	d.engine = engine_new(&d.set.engine, random_u32, NULL, loop_now_ms());
 	if (!d.engine)
 		fatalx("out of memory");
-	d.publish = publish_open(d.set.cfg.table_size + ENGINE_LINKS_MAX);
+	d.publish = publish_open(d.key_owner, (size_t)d.set.cfg.table_size + ENGINE_LINKS_MAX);
 	d.answer.engine = d.engine;
-	d.answer.publish = d.publish;
 	fd = activation_socket();
 	d.server = fd >= 0 ? server_open_fd(fd, d.epfd, answer_request, &d.answer) :
 			     server_open(d.set.cfg.socket, d.epfd, answer_request, &d.answer);
@@ -289,7 +288,8 @@ int main(int argc, char **argv)
 	}
 
 	activation_stopping();
-	publish_withdraw(d.publish);	/* readers fall back at once */
+	publish_close(d.publish);	/* readers answer "no daemon" at once */
+	d.publish = NULL;
 	engine_stop(d.engine, loop_now_ms(), wall_ms());
 	carry_out();
 	engine_totals(d.engine, &t);
@@ -299,7 +299,6 @@ int main(int argc, char **argv)
 	iface_free(d.iface);
 	server_close(d.server);
 	engine_free(d.engine);
-	publish_close(d.publish);
 	close(d.udp.fd);
 	close(d.sig.fd);
 	close(d.epfd);

@@ -1,16 +1,17 @@
 /* nss: glibc's hosts entry points for libnss_linkname.so.2. Thin: read the
- * daemon's shared snapshot (nss_snap) or else ask linknamed (client), and
+ * snapshot of this thread's network namespace's daemon (nss_snap) and
  * convert the answer (nss_conv). This code runs inside every program that
- * resolves a name, from any thread: no locks, no blocking beyond
- * CLIENT_TIMEOUT_MS, errno only changed through errnop.
+ * resolves a name, from any thread: no locks, no sockets, nothing that
+ * blocks, errno only changed through errnop.
  *
  * Statuses and error codes, chosen so that dns is still asked whatever the
  * nsswitch.conf actions say (with "[NOTFOUND=return]" a NOTFOUND would end
  * the lookup; UNAVAIL only does so under an explicit [UNAVAIL=return]):
  *   not ours (a name that is not one label, AF_INET, not fe80::/10):
- *	UNAVAIL, errno ENOENT, h_errno HOST_NOT_FOUND, no socket round trip;
- *   daemon absent, hung, or answering garbage:
- *	UNAVAIL, errno = the client's error (ECONNREFUSED, ETIMEDOUT, ...),
+ *	UNAVAIL, errno ENOENT, h_errno HOST_NOT_FOUND, nothing read;
+ *   no daemon (none published in this namespace, or it exited), a dead
+ *   daemon's leftover file, a file not to be trusted or malformed:
+ *	UNAVAIL, errno ENOENT, ESRCH, EPERM, EPROTO (nss_snap.h),
  *	h_errno NO_RECOVERY;
  *   the daemon does not know the name: NOTFOUND, ENOENT, HOST_NOT_FOUND;
  *   buffer too small: TRYAGAIN, ERANGE, NETDB_INTERNAL (glibc grows the
@@ -23,7 +24,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "client.h"
 #include "name.h"
 #include "nss_conv.h"
 #include "nss_snap.h"
@@ -55,17 +55,12 @@ too_small(int *errnop, int *h_errnop)
 	return NSS_STATUS_TRYAGAIN;
 }
 
-/* Ask the daemon and flatten its answer into res. */
+/* The daemon's answer, from its snapshot, into res. */
 static enum nss_status
 ask(const struct query_request *req, struct nss_conv_result *res, int *errnop, int *h_errnop)
 {
-	struct client_response resp;
-	int r, err;
+	int err, r = nss_snap_ask(req, res, &err);
 
-	/* The shared snapshot answers in memory; the socket is the fallback,
-	 * unless fetching the snapshot already found the daemon unreachable:
-	 * one CLIENT_TIMEOUT_MS in all, never two. */
-	r = nss_snap_ask(req, res, &err);
 	if (r == 1)
 		return NSS_STATUS_SUCCESS;
 	if (r == 0) {
@@ -73,38 +68,9 @@ ask(const struct query_request *req, struct nss_conv_result *res, int *errnop, i
 		*h_errnop = HOST_NOT_FOUND;
 		return NSS_STATUS_NOTFOUND;
 	}
-	if (err) {
-		*errnop = err;
-		*h_errnop = NO_RECOVERY;
-		return NSS_STATUS_UNAVAIL;
-	}
-	r = client_query(NULL, req, CLIENT_TIMEOUT_MS, &resp);
-	if (r < 0) {
-		*errnop = -r;
-		*h_errnop = NO_RECOVERY;
-		return NSS_STATUS_UNAVAIL;
-	}
-	if (resp.hdr.status == QUERY_NOTFOUND) {
-		client_response_free(&resp);
-		*errnop = ENOENT;
-		*h_errnop = HOST_NOT_FOUND;
-		return NSS_STATUS_NOTFOUND;
-	}
-	/* BADREQ (the daemon refused what we think is valid) and garbage
-	 * both end here: not an answer, let the next source try. */
-	r = nss_conv_flatten(&resp.hdr, resp.records, resp.hdr.length, res);
-	client_response_free(&resp);
-	if (r < 0) {
-		*errnop = -r;
-		*h_errnop = NO_RECOVERY;
-		return NSS_STATUS_UNAVAIL;
-	}
-	if (res->naddrs == 0) {
-		*errnop = ENOENT;
-		*h_errnop = HOST_NOT_FOUND;
-		return NSS_STATUS_NOTFOUND;
-	}
-	return NSS_STATUS_SUCCESS;
+	*errnop = err;
+	*h_errnop = NO_RECOVERY;
+	return NSS_STATUS_UNAVAIL;
 }
 
 /* Resolve a name that passed name_valid_str. The label goes as given: the

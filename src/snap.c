@@ -1,4 +1,5 @@
 /* snap: the shared-memory snapshot of the neighbour table. */
+#include <errno.h>
 #include <string.h>
 
 #include "name.h"
@@ -18,6 +19,15 @@ static size_t snap_half_size(uint32_t nslots)
 {
 	return (size_t)snap_buckets(nslots) * sizeof(uint32_t) +
 	       (size_t)nslots * sizeof(struct snap_entry);
+}
+
+uint32_t snap_slots_for(size_t n)
+{
+	uint32_t slots = SNAP_MIN_SLOTS;
+
+	while (slots < n + n / 2 && slots < SNAP_MAX_SLOTS)
+		slots <<= 1;
+	return slots;
 }
 
 size_t snap_size(uint32_t nslots)
@@ -42,8 +52,10 @@ void snap_init(void *mem, size_t size, uint32_t nslots)
 	h->nbuckets = snap_buckets(nslots);
 	h->half_off[0] = hdr;
 	h->half_off[1] = hdr + half;
+	atomic_store_explicit(&h->state, SNAP_LIVE, memory_order_release);
 }
 
+/* The writer's side: the daemon's own snapshot, geometry from its header. */
 static uint32_t *snap_bucket_array(const struct snap_header *h, unsigned int half)
 {
 	return (uint32_t *)((char *)h + h->half_off[half]);
@@ -106,9 +118,47 @@ void snap_publish(struct snap_header *h)
 	atomic_store_explicit(&h->seq, (s | 1) + 1, memory_order_release);
 }
 
-void snap_set_valid_until(struct snap_header *h, uint64_t t)
+void snap_set_state(struct snap_header *h, enum snap_state state)
 {
-	atomic_store_explicit(&h->valid_until, t, memory_order_release);
+	atomic_store_explicit(&h->state, (uint32_t)state, memory_order_release);
+}
+
+int snap_file_name(const char *link, size_t len, uint64_t *ino, char name[SNAP_NAME_MAX])
+{
+	char digits[20];
+	uint64_t v = 0;
+	size_t i, n = 0;
+
+	if (len < 7 || len > 5 + 20 + 1 || memcmp(link, "net:[", 5) != 0 || link[len - 1] != ']')
+		return -1;
+	for (i = 5; i < len - 1; i++) {
+		if (link[i] < '0' || link[i] > '9' || v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(link[i] - '0');
+	}
+	if (v == 0)
+		return -1;
+	*ino = v;
+	/* By hand, not snprintf: this runs in every program's first lookup. */
+	for (; v; v /= 10)
+		digits[n++] = (char)('0' + v % 10);
+	memcpy(name, "net-", 4);
+	for (i = 0; i < n; i++)
+		name[4 + i] = digits[n - 1 - i];
+	name[4 + n] = '\0';
+	return 0;
+}
+
+int snap_file_trusted(const struct stat *dir, const struct stat *file)
+{
+	if (!S_ISDIR(dir->st_mode) || (dir->st_mode & (S_IWGRP | S_IWOTH)) ||
+	    !S_ISREG(file->st_mode) || (file->st_mode & (S_IWGRP | S_IWOTH)) ||
+	    (file->st_uid != 0 && file->st_uid != dir->st_uid) || file->st_dev != dir->st_dev)
+		return -EPERM;
+	if (file->st_size < (off_t)sizeof(struct snap_header) ||
+	    (uint64_t)file->st_size > snap_size(SNAP_MAX_SLOTS))
+		return -EPROTO;
+	return 0;
 }
 
 bool snap_check(const void *mem, size_t size)
@@ -117,26 +167,63 @@ bool snap_check(const void *mem, size_t size)
 	size_t i;
 
 	if (size < sizeof(*h) || h->magic != SNAP_MAGIC || h->version != SNAP_VERSION ||
-	    h->size != size || h->nslots == 0 || h->nslots > (1u << 24) ||
+	    h->size != size || h->nslots == 0 || h->nslots > SNAP_MAX_SLOTS ||
 	    h->nbuckets != snap_buckets(h->nslots) || snap_size(h->nslots) != size)
 		return false;
 	for (i = 0; i < 2; i++)
-		if (h->half_off[i] < sizeof(*h) ||
-		    h->half_off[i] + snap_half_size(h->nslots) > size)
+		if (h->half_off[i] < sizeof(*h) || h->half_off[i] % 64 || h->half_off[i] > size ||
+		    size - h->half_off[i] < snap_half_size(h->nslots))
 			return false;
 	return true;
 }
 
+bool snap_view_init(struct snap_view *v, const void *mem, size_t size)
+{
+	struct snap_header copy;
+	unsigned int i;
+
+	/* Check a private copy of the header (snap_check reads only the
+	 * header): what was checked is what is kept, whatever shared memory
+	 * says later. */
+	if (size < sizeof(copy))
+		return false;
+	memcpy(&copy, mem, sizeof(copy));
+	if (!snap_check(&copy, size))
+		return false;
+	memset(v, 0, sizeof(*v));
+	v->h = mem;
+	v->nslots = copy.nslots;
+	v->nbuckets = copy.nbuckets;
+	for (i = 0; i < 2; i++) {
+		v->buckets[i] = (const uint32_t *)((const char *)mem + copy.half_off[i]);
+		v->entries[i] = (const struct snap_entry *)(v->buckets[i] + copy.nbuckets);
+	}
+	return true;
+}
+
+enum snap_state snap_view_state(const struct snap_view *v)
+{
+	return (enum snap_state)atomic_load_explicit(&v->h->state, memory_order_acquire);
+}
+
+/* One read of a field the writer may be rewriting: a length checked and
+ * then read again could have changed in between, so the reader reads each
+ * such field once, into a local, and bounds that. */
+#define SNAP_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+
 static void snap_record(const struct snap_entry *e, uint64_t now, struct query_record *r)
 {
+	uint64_t expires = SNAP_ONCE(e->expires);
+	uint8_t naddrs = SNAP_ONCE(e->naddrs), name_len = SNAP_ONCE(e->name_len);
+
 	memset(r, 0, sizeof(*r));
 	r->ifindex = e->ifindex;
 	/* Our own entries never expire while the snapshot is valid. */
-	r->ttl = e->expires - now > (uint64_t)WIRE_LIFETIME_MAX * 1000 ? WIRE_LIFETIME_MAX :
-		 (uint32_t)((e->expires - now + 999) / 1000);
+	r->ttl = expires - now > (uint64_t)WIRE_LIFETIME_MAX * 1000 ? WIRE_LIFETIME_MAX :
+		 (uint32_t)((expires - now + 999) / 1000);
 	r->flags = e->flags;
-	r->naddrs = e->naddrs <= WIRE_MAX_ADDRS ? e->naddrs : WIRE_MAX_ADDRS;
-	r->name_len = e->name_len <= WIRE_NAME_MAX ? e->name_len : WIRE_NAME_MAX;
+	r->naddrs = naddrs <= WIRE_MAX_ADDRS ? naddrs : WIRE_MAX_ADDRS;
+	r->name_len = name_len <= WIRE_NAME_MAX ? name_len : WIRE_NAME_MAX;
 	memcpy(r->name, e->name, r->name_len);
 	r->name[r->name_len] = '\0';
 	memcpy(r->addrs, e->addrs, r->naddrs * sizeof(r->addrs[0]));
@@ -153,29 +240,38 @@ static bool snap_unchanged(const struct snap_header *h, uint64_t s1)
 	return s2 - (s1 & ~(uint64_t)1) <= 2;
 }
 
-int snap_lookup(const struct snap_header *h, const char *name, size_t name_len, uint64_t now,
+/* Entries in use in a half, as the reader may trust it: never past nslots. */
+static uint32_t snap_count(const struct snap_view *v, unsigned int half)
+{
+	uint32_t count = atomic_load_explicit(&v->h->count[half], memory_order_relaxed);
+
+	return count <= v->nslots ? count : v->nslots;
+}
+
+int snap_lookup(const struct snap_view *v, const char *name, size_t name_len, uint64_t now,
 		struct query_record *out, size_t max)
 {
+	const struct snap_header *h = v->h;
 	int tries;
 
 	for (tries = 0; tries < SNAP_RETRIES; tries++) {
 		uint64_t s1 = atomic_load_explicit(&h->seq, memory_order_acquire);
 		unsigned int half = (unsigned int)((s1 >> 1) & 1);
-		const uint32_t *buckets = snap_bucket_array(h, half);
-		const struct snap_entry *ents = snap_entries(h, half);
-		uint32_t count = atomic_load_explicit(&h->count[half], memory_order_relaxed);
-		uint32_t i = buckets[name_hash(name, name_len) & (h->nbuckets - 1)];
+		const struct snap_entry *ents = v->entries[half];
+		uint32_t count = snap_count(v, half);
+		uint32_t i = SNAP_ONCE(v->buckets[half][name_hash(name, name_len) & (v->nbuckets - 1)]);
 		uint32_t steps = 0;
 		size_t n = 0;
 
-		/* Indices are checked: a torn read must not walk off the map. */
-		while (i && i <= count && i <= h->nslots && steps++ < h->nslots) {
+		/* Every index read from shared memory is bounded by the private
+		 * geometry: a torn or forged snapshot must not walk off the map. */
+		while (i && i <= count && steps++ < v->nslots) {
 			const struct snap_entry *e = &ents[i - 1];
 
-			if (e->expires > now && e->name_len == name_len &&
-			    name_equal(e->name, e->name_len, name, name_len) && n < max)
+			if (SNAP_ONCE(e->expires) > now && SNAP_ONCE(e->name_len) == name_len &&
+			    name_equal(e->name, name_len, name, name_len) && n < max)
 				snap_record(e, now, &out[n++]);
-			i = e->next;
+			i = SNAP_ONCE(e->next);
 		}
 		if (snap_unchanged(h, s1))
 			return (int)n;
@@ -183,27 +279,27 @@ int snap_lookup(const struct snap_header *h, const char *name, size_t name_len, 
 	return -1;
 }
 
-int snap_reverse(const struct snap_header *h, const struct in6_addr *addr, uint32_t ifindex,
+int snap_reverse(const struct snap_view *v, const struct in6_addr *addr, uint32_t ifindex,
 		 uint64_t now, struct query_record *out)
 {
+	const struct snap_header *h = v->h;
 	int tries;
 
 	for (tries = 0; tries < SNAP_RETRIES; tries++) {
 		uint64_t s1 = atomic_load_explicit(&h->seq, memory_order_acquire);
 		unsigned int half = (unsigned int)((s1 >> 1) & 1);
-		const struct snap_entry *ents = snap_entries(h, half);
-		uint32_t count = atomic_load_explicit(&h->count[half], memory_order_relaxed);
+		const struct snap_entry *ents = v->entries[half];
+		uint32_t count = snap_count(v, half);
 		uint32_t i, j;
 		int found = 0;
 
-		if (count > h->nslots)
-			count = h->nslots;
 		for (i = 0; i < count && !found; i++) {
 			const struct snap_entry *e = &ents[i];
+			uint8_t naddrs = SNAP_ONCE(e->naddrs);
 
-			if (e->expires <= now || (ifindex && e->ifindex != ifindex))
+			if (SNAP_ONCE(e->expires) <= now || (ifindex && e->ifindex != ifindex))
 				continue;
-			for (j = 0; j < e->naddrs && j < WIRE_MAX_ADDRS; j++) {
+			for (j = 0; j < naddrs && j < WIRE_MAX_ADDRS; j++) {
 				if (!memcmp(&e->addrs[j], addr, sizeof(*addr))) {
 					snap_record(e, now, out);
 					found = 1;

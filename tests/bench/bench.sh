@@ -14,7 +14,8 @@
 #   table     table_lookup time and memory per entry at 100 .. 100,000
 #   simlink   the real scheduler on a simulated link of 10 .. 10,000 hosts
 #   lookup    getaddrinfo: linkname against files, (a) "files linkname" and
-#             (b) each alone; a miss; the first lookup in a fresh process
+#             (b) each alone; a miss; the first lookup in a fresh process,
+#             beside a module that does nothing (the floor), and its parts
 #   flood     a daemon under a flooding neighbour; daemon RSS at 10,000
 #   converge  N = 2, 10, 50: a new host's address comes up; until all
 #             resolve it, until it resolves all; the answers it caused
@@ -448,6 +449,9 @@ sec_lookup() {
 		echo "run=$r first a-files $(gai 'files linkname' first -k "$FIRST_K" fh2)" >>"$out"
 		echo "run=$r first b-linkname $(gai 'linkname' first -k "$FIRST_K" h2)" >>"$out"
 		echo "run=$r first b-files $(gai 'files' first -k "$FIRST_K" fh2)" >>"$out"
+		echo "run=$r first c-floor $(gai 'files lnfloor' first -k "$FIRST_K" h2)" >>"$out"
+		echo "run=$r parts linkname $(gai 'files linkname' parts -k "$FIRST_K" h2)" >>"$out"
+		echo "run=$r parts floor $(gai 'files linkname' parts -k "$FIRST_K" -l libnss_lnfloor.so.2 h2)" >>"$out"
 	done
 	set_nss "$L-h1" 'files linkname'
 	lookup_records "$out"
@@ -497,10 +501,31 @@ lookup_records() {
 			$(grep " first $what first" "$f" | while read -r line; do kv median "$line"; done)
 	done
 	record lookup "first lookup: linkname - files hit, (a)" us "<= 50" "fresh process each" \
-		$(paste <(grep " first a-linkname first" "$f" | while read -r line; do kv median "$line"; done) \
-			<(grep " first a-files first" "$f" | while read -r line; do kv median "$line"; done) |
-		  awk '{ printf "%.4g\n", $1 - $2 }')
+		$(paste <(first_of "$f" a-linkname) <(first_of "$f" a-files) | awk '{ printf "%.4g\n", $1 - $2 }')
+	record lookup "first lookup: linkname / files hit, (a)" ratio "<= 1.6" "fresh process each, per-run medians" \
+		$(paste <(first_of "$f" a-linkname) <(first_of "$f" a-files) | awk '{ printf "%.4g\n", $1 / $2 }')
+	record lookup "first lookup: floor module / files hit" ratio "" \
+		"libnss_lnfloor answers at once, no system call: what loading any NSS module costs" \
+		$(paste <(first_of "$f" c-floor) <(first_of "$f" a-files) | awk '{ printf "%.4g\n", $1 / $2 }')
+	# Where linkname's first lookup goes (fresh processes calling the
+	# module itself, medians): dlopen, then the first call (find this
+	# thread's namespace, open and check the daemon's file, map it, look
+	# up), then a second call (the lookup alone).
+	record lookup "first lookup part: dlopen of the module" us "" \
+		"floor module: $(parts_of "$f" floor dlopen | med) us" $(parts_of "$f" linkname dlopen)
+	record lookup "first lookup part: first call (namespace, file, map, lookup)" us "" "" \
+		$(parts_of "$f" linkname first_call)
+	record lookup "first lookup part: first call - a later call (first contact)" us "" \
+		"no socket: the daemon is not woken" $(parts_of "$f" linkname contact)
+	record lookup "first lookup part: a later call (the lookup alone)" us "" "" \
+		$(parts_of "$f" linkname again)
 }
+
+# first_of FILE WHAT: each run's median first lookup of WHAT.
+first_of() { grep " first $2 first" "$1" | while read -r line; do kv median "$line"; done; }
+
+# parts_of FILE WHICH KEY: each run's KEY of the parts of module WHICH.
+parts_of() { grep " parts $2 parts" "$1" | while read -r line; do kv "$3" "$line"; done; }
 
 # ---------------------------------------------------------------- flood
 
@@ -864,7 +889,7 @@ sec_busy() {
 # ---------------------------------------------------------------- main
 
 [ "$(id -u)" -eq 0 ] || die "must be run as root (network namespaces)"
-need "$BUILD/linknamed" "$BUILD/linknamectl" "$BUILD/libnss_linkname.so.2" \
+need "$BUILD/linknamed" "$BUILD/linknamectl" "$BUILD/libnss_linkname.so.2" "$BUILD/libnss_lnfloor.so.2" \
 	"$BIN/lookup" "$BIN/packet" "$BIN/table" "$BIN/simlink"
 command -v tcpdump >/dev/null || die "tcpdump is missing (make bench installs it)"
 ip netns list | awk '{print $1}' | grep -q '^bch' &&

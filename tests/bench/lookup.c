@@ -13,6 +13,19 @@
  *        median= p99= max=" (µs).
  *   lookup once [-m] NAME
  *        (used by first) one call in this process; prints its µs.
+ *   lookup parts [-k K] [-l LIB] NAME
+ *        where a first lookup's time goes: K fresh copies of itself (default
+ *        100) each time, in order, dlopen() of the NSS module LIB (default
+ *        libnss_linkname.so.2, found as glibc finds it), its first
+ *        gethostbyname4_r call for NAME (first contact: finding, checking
+ *        and mapping the daemon's table, then the lookup) and a second one
+ *        (the lookup alone); prints "parts runs=K dlopen= first_call=
+ *        again= contact=" (medians, µs; contact = first_call - again, per
+ *        process). NAME must resolve (with -m: must not; a LIB without
+ *        gethostbyname4_r, such as glibc's libnss_dns.so.2 stub, then gives
+ *        its dlopen() alone, a floor for any module).
+ *   lookup part [-l LIB] [-m] NAME
+ *        (used by parts) one such process; prints "DLOPEN FIRST AGAIN".
  *   lookup wait [-i US] [-T S] NAME...
  *        prints "ready", then looks every name not yet resolved up once per
  *        round, US microseconds apart (default 1000), until all resolve;
@@ -23,9 +36,11 @@
  * Lookups are made as an ordinary program makes them: AF_UNSPEC, a TCP
  * socket type, no flags. Exit status: 0 as expected, 1 a lookup gave the
  * wrong outcome, 3 timed out, 64 usage. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <nss.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -43,6 +58,7 @@
 #define MAX_CALLS	10000000ul
 #define MAX_THREADS	64
 #define MAX_FIRST	100000ul
+#define NSS_LIB		"libnss_linkname.so.2"
 
 extern char **environ;
 
@@ -64,6 +80,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: lookup series [-t THREADS] [-n CALLS] [-m] NAME\n"
 		   "       lookup first [-k K] [-m] NAME\n"
 		   "       lookup once [-m] NAME\n"
+		   "       lookup parts [-k K] [-l LIB] [-m] NAME\n"
+		   "       lookup part [-l LIB] [-m] NAME\n"
 		   "       lookup wait [-i US] [-T SECONDS] NAME...\n");
 }
 
@@ -167,27 +185,20 @@ static int cmd_once(const char *name, int want)
 	return 0;
 }
 
-/* One fresh process running `once`; its latency, or a negative value. */
-static double run_once(const char *self, const char *name, int want)
+/* Run argv (this binary) as a fresh process; its standard output, at most
+ * len - 1 octets, NUL-terminated. 0, or -1 if it failed or said nothing. */
+static int run_child(char **argv, char *buf, size_t len)
 {
-	char *argv[5];
 	posix_spawn_file_actions_t fa;
-	char buf[64];
-	ssize_t got, len = 0;
-	int fds[2], status, a = 0;
+	ssize_t got, off = 0;
+	int fds[2], status;
 	pid_t pid;
 
-	argv[a++] = (char *)self;
-	argv[a++] = (char *)"once";
-	if (!want)
-		argv[a++] = (char *)"-m";
-	argv[a++] = (char *)name;
-	argv[a] = NULL;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -1;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	if (posix_spawn(&pid, self, &fa, NULL, argv, environ) != 0) {
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
 		close(fds[0]);
 		close(fds[1]);
@@ -195,18 +206,150 @@ static double run_once(const char *self, const char *name, int want)
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[1]);
-	while (len < (ssize_t)sizeof(buf) - 1 &&
-	       ((got = read(fds[0], buf + len, sizeof(buf) - 1 - (size_t)len)) > 0 ||
+	while (off < (ssize_t)len - 1 &&
+	       ((got = read(fds[0], buf + off, len - 1 - (size_t)off)) > 0 ||
 		(got < 0 && errno == EINTR)))
 		if (got > 0)
-			len += got;
+			off += got;
 	close(fds[0]);
-	buf[len] = '\0';
+	buf[off] = '\0';
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || len == 0)
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || off == 0)
+		return -1;
+	return 0;
+}
+
+/* The path of this very binary, whatever the caller's PATH says. */
+static int self_path(char *self, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", self, len - 1);
+
+	if (n <= 0) {
+		perror("lookup: /proc/self/exe");
+		return -1;
+	}
+	self[n] = '\0';
+	return 0;
+}
+
+/* One fresh process running `once`; its latency, or a negative value. */
+static double run_once(const char *self, const char *name, int want)
+{
+	char *argv[5], buf[64];
+	int a = 0;
+
+	argv[a++] = (char *)self;
+	argv[a++] = (char *)"once";
+	if (!want)
+		argv[a++] = (char *)"-m";
+	argv[a++] = (char *)name;
+	argv[a] = NULL;
+	if (run_child(argv, buf, sizeof(buf)) < 0)
 		return -1;
 	return strtod(buf, NULL);
+}
+
+/* One call of the module's gethostbyname4_r: 1 found, 0 not. */
+static int nss_call(nss_gethostbyname4_r *fn, const char *name)
+{
+	static char buf[4096];
+	struct gaih_addrtuple *pat = NULL;
+	int err = 0, herr = 0;
+	int32_t ttl = 0;
+
+	return fn(name, &pat, buf, sizeof(buf), &err, &herr, &ttl) == NSS_STATUS_SUCCESS;
+}
+
+static int cmd_part(const char *lib, const char *name, int want)
+{
+	nss_gethostbyname4_r *fn;
+	uint64_t t0, t1, t2, t3, t4;
+	char sym[128];
+	const char *base = strrchr(lib, '/') ? strrchr(lib, '/') + 1 : lib;
+	const char *svc = strncmp(base, "libnss_", 7) == 0 ? base + 7 : base;
+	void *h;
+	int ok1, ok2;
+
+	/* libnss_SERVICE.so.2 exports _nss_SERVICE_gethostbyname4_r. */
+	snprintf(sym, sizeof(sym), "_nss_%.*s_gethostbyname4_r", (int)strcspn(svc, "."), svc);
+
+	/* As glibc's NSS loads a module: lazily, by soname. */
+	t0 = stats_mono_ns();
+	h = dlopen(lib, RTLD_LAZY);
+	t1 = stats_mono_ns();
+	if (h == NULL) {
+		fprintf(stderr, "lookup: %s\n", dlerror());
+		return EXIT_WRONG;
+	}
+	fn = (nss_gethostbyname4_r *)dlsym(h, sym);
+	if (fn == NULL && !want) {
+		/* A module without hosts lookups (glibc's stubs): its load alone. */
+		printf("%.2f 0 0\n", (double)(t1 - t0) / 1000.0);
+		return 0;
+	}
+	if (fn == NULL) {
+		fprintf(stderr, "lookup: %s has no %s\n", lib, sym);
+		return EXIT_WRONG;
+	}
+	/* dlsym is glibc's side, not timed. */
+	t2 = stats_mono_ns();
+	ok1 = nss_call(fn, name);
+	t3 = stats_mono_ns();
+	ok2 = nss_call(fn, name);
+	t4 = stats_mono_ns();
+	if (ok1 != want || ok2 != want) {
+		fprintf(stderr, "lookup: %s %s through %s\n", name,
+			want ? "does not resolve" : "resolves", lib);
+		return EXIT_WRONG;
+	}
+	printf("%.2f %.2f %.2f\n", (double)(t1 - t0) / 1000.0, (double)(t3 - t2) / 1000.0,
+	       (double)(t4 - t3) / 1000.0);
+	return 0;
+}
+
+static int cmd_parts(const char *lib, const char *name, unsigned long k, int want)
+{
+	char self[4096], buf[128];
+	char *argv[8];
+	double *v[4];
+	unsigned long i;
+	int a = 0, j, rc = EXIT_WRONG;
+
+	if (self_path(self, sizeof(self)) < 0)
+		return EXIT_WRONG;
+	argv[a++] = self;
+	argv[a++] = (char *)"part";
+	argv[a++] = (char *)"-l";
+	argv[a++] = (char *)lib;
+	if (!want)
+		argv[a++] = (char *)"-m";
+	argv[a++] = (char *)name;
+	argv[a] = NULL;
+	for (j = 0; j < 4; j++)
+		v[j] = calloc(k, sizeof(double));
+	if (!v[0] || !v[1] || !v[2] || !v[3]) {
+		perror("lookup");
+		goto out;
+	}
+	for (i = 0; i < k; i++) {
+		if (run_child(argv, buf, sizeof(buf)) < 0 ||
+		    sscanf(buf, "%lf %lf %lf", &v[0][i], &v[1][i], &v[2][i]) != 3) {
+			fprintf(stderr, "lookup: fresh process %lu for %s failed\n", i + 1, name);
+			goto out;
+		}
+		v[3][i] = v[1][i] - v[2][i];
+	}
+	for (j = 0; j < 4; j++)
+		stats_sort(v[j], k);
+	printf("parts runs=%lu dlopen=%.2f first_call=%.2f again=%.2f contact=%.2f\n", k,
+	       stats_median(v[0], k), stats_median(v[1], k), stats_median(v[2], k),
+	       stats_median(v[3], k));
+	rc = 0;
+out:
+	for (j = 0; j < 4; j++)
+		free(v[j]);
+	return rc;
 }
 
 static int cmd_first(const char *name, unsigned long k, int want)
@@ -214,15 +357,9 @@ static int cmd_first(const char *name, unsigned long k, int want)
 	char self[4096];
 	double *v;
 	unsigned long i;
-	ssize_t n;
 
-	/* Spawn the very same binary, whatever the caller's PATH says. */
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0) {
-		perror("lookup: /proc/self/exe");
+	if (self_path(self, sizeof(self)) < 0)
 		return EXIT_WRONG;
-	}
-	self[n] = '\0';
 	v = calloc(k, sizeof(*v));
 	if (v == NULL) {
 		perror("lookup");
@@ -286,7 +423,7 @@ static int cmd_wait(char **names, int count, unsigned long interval_us, unsigned
 int main(int argc, char **argv)
 {
 	unsigned long threads = 1, calls = 10000, k = 100, interval_us = 1000, timeout_s = 20;
-	const char *cmd;
+	const char *cmd, *lib = NSS_LIB;
 	int c, want = 1;
 
 	if (argc < 2) {
@@ -299,7 +436,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	optind = 2;
-	while ((c = getopt(argc, argv, "+t:n:k:i:T:m")) != -1) {
+	while ((c = getopt(argc, argv, "+t:n:k:i:T:l:m")) != -1) {
 		switch (c) {
 		case 't':
 			if (stats_parse_ulong(optarg, 1, MAX_THREADS, &threads) < 0)
@@ -321,6 +458,9 @@ int main(int argc, char **argv)
 			if (stats_parse_ulong(optarg, 1, 3600, &timeout_s) < 0)
 				goto bad;
 			break;
+		case 'l':
+			lib = optarg;
+			break;
 		case 'm':
 			want = 0;
 			break;
@@ -334,6 +474,10 @@ int main(int argc, char **argv)
 		return cmd_first(argv[optind], k, want);
 	if (strcmp(cmd, "once") == 0 && optind == argc - 1)
 		return cmd_once(argv[optind], want);
+	if (strcmp(cmd, "parts") == 0 && optind == argc - 1)
+		return cmd_parts(lib, argv[optind], k, want);
+	if (strcmp(cmd, "part") == 0 && optind == argc - 1)
+		return cmd_part(lib, argv[optind], want);
 	if (strcmp(cmd, "wait") == 0 && optind < argc)
 		return cmd_wait(argv + optind, argc - optind, interval_us, timeout_s);
 bad:

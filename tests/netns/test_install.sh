@@ -14,7 +14,10 @@
 #    capabilities), h2 as root with --user. `linknamectl nss enable` edits
 #    h2's nsswitch.conf, a bind mount under `ip netns exec`; getent and
 #    getaddrinfo in h2 then resolve h1 through the installed NSS module
-#    (found through ld.so.cache, no LD_LIBRARY_PATH). Then nss disable
+#    (found through ld.so.cache, no LD_LIBRARY_PATH), and programs in h1
+#    through the table h1's daemon publishes in its runtime directory (a
+#    private tmpfs on /run/linkname owned by its uid, as RuntimeDirectory=
+#    makes it). Then nss disable
 #    restores the file byte for byte, and make uninstall removes it all.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
@@ -78,8 +81,11 @@ inside() {
 
 	# h1 as linknamed.socket + linknamed.service would run it: the
 	# listening socket made by root (so clients trust it), the daemon as
-	# an unprivileged uid without capabilities or a way to get any.
+	# an unprivileged uid without capabilities or a way to get any, and
+	# /run/linkname its own (RuntimeDirectory=, here a private tmpfs).
 	say "h1: socket by root, daemon as uid 61999 (DynamicUser-style)"
+	mount -t tmpfs -o mode=0755,uid=61999,gid=61999 tmpfs /run/linkname ||
+		fail "cannot mount a runtime directory on /run/linkname"
 	ip netns exec "$LAB-h1" unshare --uts sh -c 'hostname h1 && exec "$@"' sh \
 		systemd-socket-activate -l @linkname \
 		setpriv --reuid=61999 --regid=61999 --clear-groups --no-new-privs \
@@ -136,11 +142,19 @@ inside() {
 	expect_rc 0 ip netns exec "$LAB-h2" getent hosts "$h1_ll"
 	echo "$OUT" | grep -qw h1 || fail "reverse lookup of $h1_ll: $OUT"
 	say "h2 resolves h1 through the installed module: $OUT"
-	# And h1 (socket-activated, unprivileged) knows h2.
+	# And h1 (socket-activated, unprivileged) knows h2, and programs in
+	# h1 resolve it through the table it publishes in its own directory.
 	poll "$LEARN_WAIT_S" ip netns exec "$LAB-h1" /usr/local/bin/linknamectl resolve h2 ||
 		fail "h1 did not learn h2"
 	expect_rc 0 ip netns exec "$LAB-h1" /usr/local/bin/linknamectl resolve h2
 	[ "$OUT" = "$h2_ll%eth0" ] || fail "h1: resolve h2: $OUT"
+	sed -i 's/^hosts:.*/hosts: files linkname/' "/etc/netns/$LAB-h1/nsswitch.conf"
+	expect_rc 0 ip netns exec "$LAB-h1" "$BUILD/tests/gai" h2
+	[ "$OUT" = "$h2_ll%eth0 scope=$(ifindex h1 eth0)" ] || fail "gai h2 in h1: got '$OUT'"
+	out=$(stat -c '%u %a' /run/linkname/net-*)
+	echo "$out" | grep -qx '61999 644' ||
+		fail "h1's snapshot in /run/linkname should be uid 61999's, mode 644: $out"
+	say "h1 (uid 61999) publishes /run/linkname/net-*: gai h2 in h1: $OUT"
 
 	say "h2: linknamectl nss disable"
 	expect_rc 0 ip netns exec "$LAB-h2" /usr/local/bin/linknamectl nss disable
@@ -247,6 +261,13 @@ snapshot() {
 		/etc/nsswitch.conf.linkname-bak /usr/local/sbin/linknamed /usr/local/bin/linknamectl \
 		"/usr/local/lib/$MA/libnss_linkname.so.2" /usr/local/lib/systemd/system/linknamed.service
 }
-privns_run "$STATE/mnt" snapshot || fail "the install in the private namespace failed (exit $?)"
+# The private runtime directory is mounted on /run/linkname, which must
+# exist; if this test makes it, it removes it (if nobody else used it).
+made_rundir=""
+[ -d /run/linkname ] || { mkdir -m 0755 /run/linkname && made_rundir=1; }
+rc=0
+privns_run "$STATE/mnt" snapshot || rc=$?
+[ -z "$made_rundir" ] || rmdir /run/linkname 2>/dev/null || true
+[ "$rc" -eq 0 ] || fail "the install in the private namespace failed (exit $rc)"
 say "the machine's /etc and /usr/local are untouched"
 pass

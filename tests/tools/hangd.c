@@ -1,7 +1,15 @@
-/* hangd: a daemon that hangs. Listens on a unix socket ("@name" =
- * abstract), accepts every connection and never answers, keeping it open,
- * until SIGTERM or SIGINT. Prints "ready" once listening. The namespace
- * tests use it to prove a lookup gives up after CLIENT_TIMEOUT_MS. */
+/* hangd: a daemon that hangs.
+ *
+ *   hangd SOCKET             listens on a unix socket ("@name" = abstract),
+ *                            accepts every connection and never answers,
+ *                            keeping it open
+ *   hangd --no-accept SOCKET listens and never accepts, as systemd holds
+ *                            a socket-activated service's socket while the
+ *                            service restarts: connections queue
+ *
+ * until SIGTERM or SIGINT, then prints "connections=N" (accepted, or found
+ * queued) and exits 0. Prints "ready" once listening. The namespace tests
+ * use it to show that lookups neither wait on such a socket nor connect. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -55,14 +63,19 @@ main(int argc, char **argv)
 	sigset_t block, empty;
 	socklen_t alen;
 	size_t nconns = 0, next = 0, i;
-	int fd, c;
+	unsigned long total = 0;
+	const char *path;
+	int fd, c, accepting = 1;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: hangd SOCKET   (\"@name\": abstract)\n");
+	if (argc == 3 && !strcmp(argv[1], "--no-accept"))
+		accepting = 0;
+	else if (argc != 2) {
+		fprintf(stderr, "usage: hangd [--no-accept] SOCKET   (\"@name\": abstract)\n");
 		return 2;
 	}
-	if (make_addr(argv[1], &su, &alen) < 0) {
-		fprintf(stderr, "hangd: bad socket name: %s\n", argv[1]);
+	path = argv[argc - 1];
+	if (make_addr(path, &su, &alen) < 0) {
+		fprintf(stderr, "hangd: bad socket name: %s\n", path);
 		return 2;
 	}
 
@@ -97,7 +110,7 @@ main(int argc, char **argv)
 
 	while (!stop) {
 		pfd.fd = fd;
-		pfd.events = POLLIN;
+		pfd.events = accepting ? POLLIN : 0;
 		pfd.revents = 0;
 		if (ppoll(&pfd, 1, NULL, &empty) < 0) {
 			if (errno == EINTR)
@@ -109,6 +122,7 @@ main(int argc, char **argv)
 			c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 			if (c < 0)
 				break;
+			total++;
 			if (nconns == HANGD_MAX_CONNS) {
 				close(conns[next]);
 				nconns--;
@@ -119,11 +133,18 @@ main(int argc, char **argv)
 		}
 	}
 
+	/* Not accepting: count what queued up meanwhile. */
+	while (!accepting && (c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		total++;
+		close(c);
+	}
+	printf("connections=%lu\n", total);
+	fflush(stdout);
 	/* A ring: the live connections are the nconns slots before next. */
 	for (i = 0; i < nconns; i++)
 		close(conns[(next + HANGD_MAX_CONNS - 1 - i) % HANGD_MAX_CONNS]);
 	close(fd);
-	if (argv[1][0] != '@')
-		unlink(argv[1]);
+	if (path[0] != '@')
+		unlink(path);
 	return 0;
 }
