@@ -57,6 +57,7 @@ enum engine_verdict {
 	ENGINE_CLAIMED,
 	ENGINE_RATE_LIMITED,
 	ENGINE_TABLE_FULL,
+	ENGINE_BAD_PORT,	/* added after 0.1: kept last so the numbers stay */
 	ENGINE_VERDICT_COUNT
 };
 #define ENGINE_WIRE(err)	((enum engine_verdict)(ENGINE_WIRE_BASE + (err)))
@@ -143,6 +144,7 @@ struct engine_datagram {
 	const uint8_t *buf;
 	size_t len;			/* the real length, even if buf holds less */
 	struct in6_addr src;
+	uint16_t sport;			/* UDP source port, host order */
 	unsigned int ifindex;		/* arrival interface */
 	int hoplimit;			/* -1 if unknown */
 };

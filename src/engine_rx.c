@@ -335,6 +335,10 @@ static enum engine_verdict engine_rx(struct engine *e, const struct engine_datag
 		return ENGINE_HOPLIMIT;
 	if (!wire_is_linklocal(&d->src))
 		return ENGINE_NOT_LINKLOCAL;
+	/* Every sender sends from the port it listens on (as mDNS requires
+	 * 5353): anything else is not a linkname host's datagram. */
+	if (d->sport != WIRE_PORT)
+		return ENGINE_BAD_PORT;
 	*lp = l = engine_link_find(e, d->ifindex);
 	if (!l)
 		return ENGINE_NOT_JOINED;

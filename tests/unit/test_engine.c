@@ -207,7 +207,7 @@ static enum engine_verdict feed_from(struct engine *e, const struct dg *d, const
 				     unsigned int ifindex, int hop, uint64_t now)
 {
 	struct engine_datagram g = { .buf = d->buf, .len = d->len, .src = d->src,
-				     .ifindex = ifindex, .hoplimit = hop };
+				     .sport = WIRE_PORT, .ifindex = ifindex, .hoplimit = hop };
 
 	if (from)
 		g.src = A(from);
@@ -233,6 +233,7 @@ static size_t relay(struct engine *to, unsigned int ifindex, uint64_t now)
 		g.buf = acts[i].u.send.buf;
 		g.len = acts[i].u.send.len;
 		g.src = acts[i].u.send.src;
+		g.sport = WIRE_PORT;
 		g.ifindex = ifindex;
 		g.hoplimit = 255;
 		engine_receive(to, &g, now, W0 + now - T0);
@@ -332,16 +333,27 @@ static void test_transport_checks(void **state)
 	/* 2: a link-local source. */
 	assert_int_equal(feed_from(e, &d, "2001:db8::2", IF1, 255, T0), ENGINE_NOT_LINKLOCAL);
 	assert_int_equal(engine_count(e, ENGINE_NOT_LINKLOCAL), 1);
-	/* 3: a link we joined. */
+	/* 3: from port 1903, as every sender sends (issue 13, point 9). */
+	{
+		struct engine_datagram g = { .buf = d.buf, .len = d.len, .src = d.src,
+					     .sport = 5555, .ifindex = IF1, .hoplimit = 255 };
+
+		assert_int_equal(engine_receive(e, &g, T0, W0), ENGINE_BAD_PORT);
+		g.sport = 0;
+		assert_int_equal(engine_receive(e, &g, T0, W0), ENGINE_BAD_PORT);
+		assert_int_equal(engine_count(e, ENGINE_BAD_PORT), 2);
+		assert_int_equal(stat(e, "dropped-bad-port", T0), 2);
+	}
+	/* 4: a link we joined. */
 	assert_int_equal(feed_from(e, &d, NULL, 9, 255, T0), ENGINE_NOT_JOINED);
 	assert_int_equal(engine_count(e, ENGINE_NOT_JOINED), 1);
-	/* 4: our own address, on any of our links, is not a neighbour. */
+	/* 5: our own address, on any of our links, is not a neighbour. */
 	assert_int_equal(feed_from(e, &d, "fe80::1", IF1, 255, T0), ENGINE_OWN);
 	assert_int_equal(feed_from(e, &d, "fe80::1:1", IF1, 255, T0), ENGINE_OWN);
 	assert_int_equal(engine_count(e, ENGINE_OWN), 2);
 	assert_int_equal(resolve(e, "h2", T0).n, 0);
-	assert_int_equal(stat(e, "dropped", T0), 6);
-	assert_int_equal(stat(e, "received", T0), 6);
+	assert_int_equal(stat(e, "dropped", T0), 8);
+	assert_int_equal(stat(e, "received", T0), 8);
 	engine_free(e);
 }
 
