@@ -133,7 +133,8 @@ struct engine_action {
 struct engine_config {
 	char name[NAME_MAX_LEN + 1];	/* valid, non-empty */
 	uint32_t interval_s;		/* steady-state announce interval */
-	uint32_t lifetime_s;		/* least LIFETIME we announce */
+	uint32_t lifetime_s;		/* least LIFETIME we announce (raised to
+					 * three periods, PROTOCOL.md 8) */
 	uint32_t table_size;		/* fixed at creation */
 	struct auth_keys keys;		/* n == 0: authentication off */
 	bool log_refused;		/* an event per refused datagram */

@@ -22,7 +22,9 @@ struct sched_params {
 
 /* Defaults, explained in docs/PROTOCOL.md "Timing". */
 #define SCHED_DEFAULT_INTERVAL_MS	10000u
-#define SCHED_DEFAULT_LIFETIME_S	30u
+/* The least LIFETIME by default: what three of the longest default
+ * periods give (3 x 11 s), so the default is what is sent. */
+#define SCHED_DEFAULT_LIFETIME_S	33u
 #define SCHED_DEFAULT_BUDGET_PPS	20u
 /* Announcements heard during start-up before we hold back ours. */
 #define SCHED_QUIET_HEARD		3u
@@ -81,8 +83,9 @@ void sched_heard(struct sched_if *s);
 void sched_set_population(struct sched_if *s, uint32_t n);
 /* The steady period before jitter, in ms. */
 uint64_t sched_base_period(const struct sched_params *p, const struct sched_if *s);
-/* The lifetime to announce: at least min_s, and three periods (the longest
- * jittered one) so that neighbours never expire us between announcements. */
+/* The lifetime to announce: max(min_s, ceil(3 x the longest jittered
+ * period)), at most 86400, so that neighbours keep us through two lost
+ * announcements (docs/PROTOCOL.md section 8). */
 uint32_t sched_lifetime(const struct sched_params *p, const struct sched_if *s, uint32_t min_s);
 
 #endif

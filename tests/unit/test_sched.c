@@ -125,8 +125,35 @@ static void test_defaults(void **state)
 	assert_int_equal(p.answer_delay_max_ms, 200);
 	assert_int_equal(p.answer_min_gap_ms, 1000);
 	assert_int_equal(p.budget_pps, 20);
-	/* Three periods: two lost announcements in a row are survived. */
-	assert_int_equal(SCHED_DEFAULT_LIFETIME_S * 1000, 3 * SCHED_DEFAULT_INTERVAL_MS);
+}
+
+/* PROTOCOL.md section 8: LIFETIME = max(lifetime, ceil(3 x the longest
+ * period)), at most 86400; the default lifetime is what three default
+ * periods give, so the default is what is sent (issue 13, point 2). */
+static void test_lifetime_rule(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+
+	(void)state;
+	sched_params_default(&p);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(SCHED_DEFAULT_LIFETIME_S, 33);
+	assert_int_equal(sched_lifetime(&p, &s, 1), SCHED_DEFAULT_LIFETIME_S);
+	assert_int_equal(sched_lifetime(&p, &s, SCHED_DEFAULT_LIFETIME_S), 33);
+	/* A lifetime below three periods is raised to them... */
+	assert_int_equal(sched_lifetime(&p, &s, 5), 33);
+	/* ...one above is sent as it is. */
+	assert_int_equal(sched_lifetime(&p, &s, 34), 34);
+	assert_int_equal(sched_lifetime(&p, &s, 86400), 86400);
+	/* The interval scales it: 3 x 22 s, and 3 x 1.1 s rounded up. */
+	p.interval_ms = 20000;
+	assert_int_equal(sched_lifetime(&p, &s, SCHED_DEFAULT_LIFETIME_S), 66);
+	p.interval_ms = 1000;
+	assert_int_equal(sched_lifetime(&p, &s, 1), 4);
+	assert_int_equal(sched_lifetime(&p, &s, SCHED_DEFAULT_LIFETIME_S), 33);
+	p.interval_ms = 3600000;
+	assert_int_equal(sched_lifetime(&p, &s, 1), 11880);
 }
 
 static void test_burst_then_steady(void **state)
@@ -751,6 +778,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_lifetime_rule),
 		cmocka_unit_test(test_burst_then_steady),
 		cmocka_unit_test(test_start_delay_bounds),
 		cmocka_unit_test(test_jitter_spread),
