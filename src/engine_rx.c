@@ -310,8 +310,17 @@ static enum engine_verdict engine_rx_goodbye(struct engine *e, struct engine_lin
 		return ENGINE_ACCEPTED;
 	}
 	t = table_get(e->table, m->name, m->name_len, ifindex, e->now);
-	if (!t)
+	if (!t) {
+		/* Nobody to remove, not an error; but with a key it is the
+		 * newest word on the pair, so an older ANNOUNCE replayed later
+		 * cannot bring the name back. */
+		if (e->keys.n && table_stored(e->table, m->name, m->name_len, ifindex))
+			table_set_timestamp(e->table, m->name, m->name_len, ifindex, m->timestamp);
+		else if (e->keys.n && e->replay)
+			auth_replay_remember(e->replay, m->name, m->name_len, ifindex, m->timestamp,
+					     e->wall);
 		return ENGINE_ACCEPTED;
+	}
 	/* Only the holder of the name's address may withdraw it. */
 	if (!engine_has_addr(t->addrs, t->naddrs, src))
 		return ENGINE_ADDR_MISMATCH;

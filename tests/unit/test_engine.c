@@ -203,6 +203,17 @@ static struct dg mk(uint8_t type, const char *name, const char *src, const char 
 	return d;
 }
 
+/* The same octets signed for another source (a key holder sending them). */
+static void resign(struct dg *d, const char *src)
+{
+	struct auth_keys k;
+	char err[64];
+
+	d->src = A(src);
+	assert_int_equal(auth_parse(KEY, 64, &k, err, sizeof(err)), 0);
+	auth_sign(&k, &d->src, d->buf, d->len);
+}
+
 static enum engine_verdict feed_from(struct engine *e, const struct dg *d, const char *from,
 				     unsigned int ifindex, int hop, uint64_t now)
 {
@@ -957,6 +968,57 @@ static void test_timestamp_only_when_accepted(void **state)
 	engine_free(e);
 }
 
+/* Issue 13 points 7 and 8: a datagram dropped at any later step leaves
+ * no timestamp behind; a GOODBYE for a name nobody holds changes nothing
+ * and is not an error, but with a key its TIMESTAMP is remembered, so the
+ * departed host's older ANNOUNCE replayed afterwards is refused. */
+static void test_timestamps_of_drops_and_unheld_goodbye(void **state)
+{
+	struct engine *e = engine("h1", true, 64);
+	struct dg holder = mk(WIRE_ANNOUNCE, "h2", "fe80::2", NULL, 30, W0 + 10);
+	struct dg mismatch = mk(WIRE_ANNOUNCE, "h2", "fe80::2", NULL, 30, W0 + 100);
+	struct dg refresh = mk(WIRE_ANNOUNCE, "h2", "fe80::2", NULL, 30, W0 + 50);
+	struct dg bye_h2 = mk(WIRE_GOODBYE, "h2", "fe80::2", NULL, 0, W0 + 60);
+	struct dg bye_other = mk(WIRE_GOODBYE, "h2", "fe80::9", NULL, 0, W0 + 200);
+	struct dg old = mk(WIRE_ANNOUNCE, "h5", "fe80::5", NULL, 30, W0 + 10);
+	struct dg bye = mk(WIRE_GOODBYE, "h5", "fe80::5", NULL, 0, W0 + 20);
+	char name[8];
+	int i;
+
+	(void)state;
+	up(e, IF1, "fe80::1");
+	assert_int_equal(feed(e, &holder, T0 + 10), ENGINE_ACCEPTED);
+	/* Step 20 (sent from an address it does not announce): no trace. */
+	resign(&mismatch, "fe80::7");
+	assert_int_equal(feed(e, &mismatch, T0 + 100), ENGINE_ADDR_MISMATCH);
+	/* Step 24 (a GOODBYE from an address h2 does not have): no trace. */
+	assert_int_equal(feed(e, &bye_other, T0 + 110), ENGINE_ADDR_MISMATCH);
+	assert_int_equal(feed(e, &refresh, T0 + 120), ENGINE_ACCEPTED);
+	assert_int_equal(feed(e, &bye_h2, T0 + 130), ENGINE_ACCEPTED);
+	/* Step 22 (rate-limited): no trace either. */
+	for (i = 0; i < ENGINE_LEARN_BURST + 1; i++) {
+		struct dg d;
+
+		snprintf(name, sizeof(name), "r%d", i);
+		d = mk(WIRE_ANNOUNCE, name, "fe80::8", NULL, 30, W0 + 300 + (uint64_t)i);
+		assert_int_equal(feed(e, &d, T0 + 300), i < ENGINE_LEARN_BURST ?
+				 ENGINE_ACCEPTED : ENGINE_RATE_LIMITED);
+	}
+	{
+		struct dg d = mk(WIRE_ANNOUNCE, name, "fe80::8", NULL, 30, W0 + 301);
+
+		assert_int_equal(feed(e, &d, T0 + 10300 + 1), ENGINE_ACCEPTED);
+	}
+	/* h5 was never heard here; its GOODBYE changes nothing... */
+	assert_int_equal(feed(e, &bye, T0 + 10400), ENGINE_ACCEPTED);
+	assert_int_equal(stat(e, "dropped", T0 + 10400), 3);
+	assert_int_equal(resolve(e, "h5", T0 + 10400).n, 0);
+	/* ...but its older ANNOUNCE, replayed now, does not bring it back. */
+	assert_int_equal(feed(e, &old, T0 + 10410), ENGINE_REPLAY);
+	assert_int_equal(resolve(e, "h5", T0 + 10410).n, 0);
+	engine_free(e);
+}
+
 /* When the memory of departed names is full, a floor keeps replays out. */
 static void test_replay_memory_floor(void **state)
 {
@@ -1292,6 +1354,7 @@ int main(void)
 		cmocka_unit_test_setup(test_replay_spoofed_then_old_goodbye, setup),
 		cmocka_unit_test_setup(test_replay_after_goodbye_any_link, setup),
 		cmocka_unit_test_setup(test_timestamp_only_when_accepted, setup),
+		cmocka_unit_test_setup(test_timestamps_of_drops_and_unheld_goodbye, setup),
 		cmocka_unit_test_setup(test_replay_memory_floor, setup),
 		cmocka_unit_test_setup(test_signed_example, setup),
 		cmocka_unit_test_setup(test_own_records_ttl_and_cap, setup),
