@@ -27,7 +27,7 @@
  *       --pad N         grow to N octets with an unknown optional TLV
  *       --timestamp T   a TIMESTAMP TLV: ms since the epoch, "now", "now-MS"
  *                       or "now+MS"
- *       --sign KEYHEX   end with a MAC TLV: HMAC-SHA-512-256 (libsodium, as
+ *       --sign KEYHEX   end with a MAC TLV: HMAC-SHA-512 cut to 32 octets (as
  *                       linknamed) with this 32-octet key over the source
  *                       address (16 octets) and every octet before the MAC
  *                       value (docs/PROTOCOL.md section 4)

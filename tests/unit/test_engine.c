@@ -1051,38 +1051,6 @@ static void test_replay_memory_floor(void **state)
 	engine_free(e);
 }
 
-/* docs/PROTOCOL.md section 10.5, octet for octet. */
-static void test_signed_example(void **state)
-{
-	static const uint8_t example[94] = {
-		0x4c, 0x4e, 0x01, 0x01, 0x00, 0x5e, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x50, 0x69,
-		0x2d, 0x4c, 0x61, 0x62, 0x00, 0x02, 0x00, 0x10, 0xfe, 0x80, 0x00, 0x00, 0x00, 0x00,
-		0x00, 0x00, 0x1c, 0x2b, 0x3a, 0xff, 0xfe, 0x4d, 0x5e, 0x6f, 0x00, 0x03, 0x00, 0x04,
-		0x00, 0x00, 0x00, 0x78, 0x00, 0x04, 0x00, 0x08, 0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5,
-		0x68, 0x00, 0x00, 0x05, 0x00, 0x20, 0xbb, 0x84, 0x7f, 0xe7, 0xd0, 0x14, 0x9b, 0xd2,
-		0x2c, 0x47, 0x7a, 0x15, 0x50, 0xe3, 0x81, 0x25, 0x40, 0xa9, 0x97, 0x40, 0xd7, 0x29,
-		0x82, 0x9b, 0x04, 0xea, 0x23, 0xd4, 0x3a, 0x68, 0xa9, 0x00,
-	};
-	struct dg d = mk(WIRE_ANNOUNCE, "Pi-Lab", "fe80::1c2b:3aff:fe4d:5e6f", NULL, 120,
-			 1700000000000ull);
-	struct in6_addr src = A("fe80::1c2b:3aff:fe4d:5e6f"), other = A("fe80::1");
-	struct auth_keys k;
-	struct wire_msg m;
-	char err[64];
-
-	(void)state;
-	assert_int_equal(d.len, sizeof(example));
-	assert_memory_equal(d.buf, example, sizeof(example));
-	assert_int_equal(wire_decode(example, sizeof(example), &m), WIRE_OK);
-	assert_string_equal(m.name, "Pi-Lab");
-	assert_int_equal(m.lifetime, 120);
-	assert_int_equal(m.timestamp, 1700000000000ull);
-	assert_true(m.has_mac);
-	assert_int_equal(auth_parse(KEY, 64, &k, err, sizeof(err)), 0);
-	assert_true(auth_verify(&k, &src, example, sizeof(example)));
-	assert_false(auth_verify(&k, &other, example, sizeof(example)));
-}
-
 /* ---- the record builder ---- */
 
 struct groups {
@@ -1149,6 +1117,37 @@ static void test_own_records_ttl_and_cap(void **state)
 	for (i = 0; i < QUERY_MAX_RECORDS; i++)
 		assert_memory_equal(&gr.own[i].r, &g.rec[i].r, sizeof(g.rec[i].r));
 	assert_int_equal(gr.own[QUERY_MAX_RECORDS + 4].r.flags, QUERY_REC_CONFLICT);
+	engine_free(e);
+}
+
+/* PROTOCOL.md 11.4 (issue 13, point 15): on a name conflict RESOLVE gives
+ * two records on one interface, ours (SELF) first, then the neighbour's
+ * (CONFLICT); our ttl counts down from the LIFETIME we announced (33, not
+ * the configured 30), rounded up to whole seconds. */
+static void test_resolve_self_and_conflict(void **state)
+{
+	struct engine *e = engine("h1", false, 64);
+	struct dg d = mk(WIRE_ANNOUNCE, "H1", "fe80::9", NULL, 40, 0);
+	struct got g;
+
+	(void)state;
+	up(e, IF1, "fe80::1");
+	engine_tick(e, T0, W0);
+	drain(e);
+	assert_int_equal(feed(e, &d, T0 + 1), ENGINE_ACCEPTED);
+	g = resolve(e, "h1", T0 + 1);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.rec[0].r.ifindex, IF1);
+	assert_int_equal(g.rec[0].r.flags, QUERY_REC_SELF);
+	assert_int_equal(g.rec[0].r.ttl, 33);
+	assert_true(has(&g.rec[0], "fe80::1"));
+	assert_int_equal(g.rec[1].r.ifindex, IF1);
+	assert_int_equal(g.rec[1].r.flags, QUERY_REC_CONFLICT);
+	assert_int_equal(g.rec[1].r.ttl, 40);
+	assert_string_equal(g.rec[1].r.name, "H1");
+	assert_true(has(&g.rec[1], "fe80::9"));
+	g = resolve(e, "h1", T0 + 1001);
+	assert_int_equal(g.rec[0].r.ttl, 32);
 	engine_free(e);
 }
 
@@ -1356,8 +1355,8 @@ int main(void)
 		cmocka_unit_test_setup(test_timestamp_only_when_accepted, setup),
 		cmocka_unit_test_setup(test_timestamps_of_drops_and_unheld_goodbye, setup),
 		cmocka_unit_test_setup(test_replay_memory_floor, setup),
-		cmocka_unit_test_setup(test_signed_example, setup),
 		cmocka_unit_test_setup(test_own_records_ttl_and_cap, setup),
+		cmocka_unit_test_setup(test_resolve_self_and_conflict, setup),
 		cmocka_unit_test_setup(test_each_name_agrees, setup),
 		cmocka_unit_test_setup(test_population_kept_by_engine, setup),
 		cmocka_unit_test_setup(test_interface_rename, setup),
