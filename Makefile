@@ -127,6 +127,13 @@ $(BUILD)/tests/test_auth: $(BUILD)/tests/test_auth.o $(BUILD)/obj/auth.o $(UNIT_
 $(BUILD)/tests/test_engine: $(BUILD)/tests/test_engine.o $(ENGINE_OBJ) $(UNIT_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
 
+# The test vectors (tests/vectors/README) through the engine, and the hex
+# dumps of PROTOCOL.md section 10 against them.
+VECTORS_CPPFLAGS := -DVECTORS_DIR=\"$(CURDIR)/tests/vectors\" -DPROTOCOL_MD=\"$(CURDIR)/docs/PROTOCOL.md\"
+$(BUILD)/tests/test_vectors.o $(BUILD)/asan/tests/test_vectors.o: CPPFLAGS += $(VECTORS_CPPFLAGS)
+$(BUILD)/tests/test_vectors: $(BUILD)/tests/test_vectors.o $(ENGINE_OBJ) $(UNIT_LIB)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
+
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(UNIT_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
 
@@ -239,6 +246,10 @@ $(BUILD)/asan/tests/test_auth: $(BUILD)/asan/tests/test_auth.o $(BUILD)/asan/obj
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
 
 $(BUILD)/asan/tests/test_engine: $(BUILD)/asan/tests/test_engine.o \
+		$(patsubst $(BUILD)/obj/%,$(BUILD)/asan/obj/%,$(ENGINE_OBJ)) $(ASAN_LIB)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
+
+$(BUILD)/asan/tests/test_vectors: $(BUILD)/asan/tests/test_vectors.o \
 		$(patsubst $(BUILD)/obj/%,$(BUILD)/asan/obj/%,$(ENGINE_OBJ)) $(ASAN_LIB)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
 

@@ -1,6 +1,6 @@
 /* auth: optional authenticated announcements (docs/SECURITY.md). With a
- * shared key every datagram carries a TIMESTAMP and a MAC (libsodium's
- * HMAC-SHA-512-256) over the IPv6 source address and then every octet
+ * shared key every datagram carries a TIMESTAMP and a MAC (HMAC-SHA-512
+ * cut to 32 octets, libsodium's HMAC-SHA-512-256) over the IPv6 source address and then every octet
  * before the MAC value; receivers refuse missing or wrong MACs and
  * timestamps outside the window. What is new enough to accept is judged
  * per (name, link) by the engine; this module remembers the timestamps of

@@ -57,6 +57,7 @@ enum engine_verdict {
 	ENGINE_CLAIMED,
 	ENGINE_RATE_LIMITED,
 	ENGINE_TABLE_FULL,
+	ENGINE_BAD_PORT,	/* added after 0.1: kept last so the numbers stay */
 	ENGINE_VERDICT_COUNT
 };
 #define ENGINE_WIRE(err)	((enum engine_verdict)(ENGINE_WIRE_BASE + (err)))
@@ -132,7 +133,8 @@ struct engine_action {
 struct engine_config {
 	char name[NAME_MAX_LEN + 1];	/* valid, non-empty */
 	uint32_t interval_s;		/* steady-state announce interval */
-	uint32_t lifetime_s;		/* least LIFETIME we announce */
+	uint32_t lifetime_s;		/* least LIFETIME we announce (raised to
+					 * three periods, PROTOCOL.md 8) */
 	uint32_t table_size;		/* fixed at creation */
 	struct auth_keys keys;		/* n == 0: authentication off */
 	bool log_refused;		/* an event per refused datagram */
@@ -143,6 +145,7 @@ struct engine_datagram {
 	const uint8_t *buf;
 	size_t len;			/* the real length, even if buf holds less */
 	struct in6_addr src;
+	uint16_t sport;			/* UDP source port, host order */
 	unsigned int ifindex;		/* arrival interface */
 	int hoplimit;			/* -1 if unknown */
 };

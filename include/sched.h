@@ -22,7 +22,9 @@ struct sched_params {
 
 /* Defaults, explained in docs/PROTOCOL.md "Timing". */
 #define SCHED_DEFAULT_INTERVAL_MS	10000u
-#define SCHED_DEFAULT_LIFETIME_S	30u
+/* The least LIFETIME by default: what three of the longest default
+ * periods give (3 x 11 s), so the default is what is sent. */
+#define SCHED_DEFAULT_LIFETIME_S	33u
 #define SCHED_DEFAULT_BUDGET_PPS	20u
 /* Announcements heard during start-up before we hold back ours. */
 #define SCHED_QUIET_HEARD		3u
@@ -40,6 +42,7 @@ struct sched_if {
 	uint32_t heard;			/* announcements heard during start-up */
 	uint64_t refresh_by;		/* announce again by then (lifetime promise) */
 	uint32_t population;		/* neighbours known on this link */
+	bool changed;			/* this burst is for an address change */
 };
 
 #define SCHED_ANNOUNCE	0x1u
@@ -47,8 +50,9 @@ struct sched_if {
 
 /* The interface just became usable: start the start-up burst. */
 void sched_start(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd);
-/* The start-up burst again, without its SOLICITs: our address set changed,
- * the neighbours need the new one, and we already know them. */
+/* The start-up burst again, without its SOLICITs and never held back: our
+ * address set changed, the neighbours need the new one at once, and we
+ * already know them. One host's change is not a mass restart. */
 void sched_restart_quiet(const struct sched_params *p, struct sched_if *s, uint64_t now,
 			 uint32_t rnd);
 /* True once the current start-up burst has sent its first ANNOUNCE (or
@@ -60,7 +64,8 @@ void sched_stop(struct sched_if *s);
 unsigned int sched_due(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd);
 /* When sched_due next has something to do; UINT64_MAX if never. */
 uint64_t sched_next(const struct sched_if *s);
-/* A SOLICIT for us arrived: answer after a random delay, rate-limited. */
+/* A SOLICIT for us arrived: answer after a random delay within the answer
+ * window, rate-limited; not at all if a burst ANNOUNCE is due within it. */
 void sched_solicited(const struct sched_params *p, struct sched_if *s, uint64_t now, uint32_t rnd);
 /* Announce now (start-up of a changed address set, or an operator's request). */
 void sched_announce_now(struct sched_if *s, uint64_t now);
@@ -79,10 +84,13 @@ void sched_defend(const struct sched_params *p, struct sched_if *s, uint64_t now
 void sched_heard(struct sched_if *s);
 /* Neighbours currently known on this link. */
 void sched_set_population(struct sched_if *s, uint32_t n);
+/* The answer window W in ms: answer_delay_max_ms, wider on a big link. */
+uint64_t sched_answer_window(const struct sched_params *p, const struct sched_if *s);
 /* The steady period before jitter, in ms. */
 uint64_t sched_base_period(const struct sched_params *p, const struct sched_if *s);
-/* The lifetime to announce: at least min_s, and three periods (the longest
- * jittered one) so that neighbours never expire us between announcements. */
+/* The lifetime to announce: max(min_s, ceil(3 x the longest jittered
+ * period)), at most 86400, so that neighbours keep us through two lost
+ * announcements (docs/PROTOCOL.md section 8). */
 uint32_t sched_lifetime(const struct sched_params *p, const struct sched_if *s, uint32_t min_s);
 
 #endif

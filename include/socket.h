@@ -8,6 +8,7 @@
 
 struct socket_pkt {
 	struct in6_addr src;
+	uint16_t sport;		/* UDP source port, host order */
 	unsigned int ifindex;	/* arrival interface */
 	int hoplimit;		/* -1 if the kernel did not say */
 	size_t len;		/* full datagram length, even if truncated */

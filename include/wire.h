@@ -37,7 +37,7 @@ enum wire_tlv {
 	WIRE_TLV_MAC      = 5,	/* must be last: MAC over every octet before its value */
 };
 
-#define WIRE_MAC_LEN		32	/* crypto_auth (HMAC-SHA-512-256) */
+#define WIRE_MAC_LEN		32	/* HMAC-SHA-512, first 32 octets */
 
 /* Why a datagram was refused; each has a counter in the daemon. */
 enum wire_err {

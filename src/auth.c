@@ -127,8 +127,9 @@ int auth_init(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
-/* HMAC-SHA-512-256 (what crypto_auth is) of the pseudo-header, then the
- * datagram up to its MAC value: libsodium's multi-part form of it. */
+/* HMAC-SHA-512 truncated to 32 octets (libsodium's HMAC-SHA-512-256, not
+ * HMAC over SHA-512/256) of the pseudo-header, then the datagram up to its
+ * MAC value: libsodium's multi-part form of it. */
 static void auth_mac(const uint8_t key[AUTH_KEY_LEN], const struct in6_addr *src,
 		     const uint8_t *buf, size_t len, uint8_t out[WIRE_MAC_LEN])
 {

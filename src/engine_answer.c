@@ -209,6 +209,7 @@ static const char *const engine_verdict_names[ENGINE_VERDICT_COUNT] = {
 	[ENGINE_CLAIMED]       = "claimed",
 	[ENGINE_RATE_LIMITED]  = "rate-limited",
 	[ENGINE_TABLE_FULL]    = "table-full",
+	[ENGINE_BAD_PORT]      = "bad-port",
 };
 
 const char *engine_verdict_name(enum engine_verdict v)
@@ -223,7 +224,7 @@ const char *engine_verdict_name(enum engine_verdict v)
 static const enum engine_verdict engine_stats_order[] = {
 	ENGINE_HOPLIMIT, ENGINE_NOT_LINKLOCAL, ENGINE_NOT_JOINED, ENGINE_OWN,
 	ENGINE_ADDR_MISMATCH, ENGINE_TABLE_FULL, ENGINE_CLAIMED, ENGINE_RATE_LIMITED,
-	ENGINE_NO_MAC, ENGINE_BAD_MAC, ENGINE_STALE, ENGINE_REPLAY,
+	ENGINE_NO_MAC, ENGINE_BAD_MAC, ENGINE_STALE, ENGINE_REPLAY, ENGINE_BAD_PORT,
 };
 
 struct engine_text {

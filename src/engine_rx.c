@@ -310,8 +310,17 @@ static enum engine_verdict engine_rx_goodbye(struct engine *e, struct engine_lin
 		return ENGINE_ACCEPTED;
 	}
 	t = table_get(e->table, m->name, m->name_len, ifindex, e->now);
-	if (!t)
+	if (!t) {
+		/* Nobody to remove, not an error; but with a key it is the
+		 * newest word on the pair, so an older ANNOUNCE replayed later
+		 * cannot bring the name back. */
+		if (e->keys.n && table_stored(e->table, m->name, m->name_len, ifindex))
+			table_set_timestamp(e->table, m->name, m->name_len, ifindex, m->timestamp);
+		else if (e->keys.n && e->replay)
+			auth_replay_remember(e->replay, m->name, m->name_len, ifindex, m->timestamp,
+					     e->wall);
 		return ENGINE_ACCEPTED;
+	}
 	/* Only the holder of the name's address may withdraw it. */
 	if (!engine_has_addr(t->addrs, t->naddrs, src))
 		return ENGINE_ADDR_MISMATCH;
@@ -335,6 +344,10 @@ static enum engine_verdict engine_rx(struct engine *e, const struct engine_datag
 		return ENGINE_HOPLIMIT;
 	if (!wire_is_linklocal(&d->src))
 		return ENGINE_NOT_LINKLOCAL;
+	/* Every sender sends from the port it listens on (as mDNS requires
+	 * 5353): anything else is not a linkname host's datagram. */
+	if (d->sport != WIRE_PORT)
+		return ENGINE_BAD_PORT;
 	*lp = l = engine_link_find(e, d->ifindex);
 	if (!l)
 		return ENGINE_NOT_JOINED;

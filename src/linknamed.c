@@ -145,6 +145,7 @@ static void on_udp(struct loop_watch *w, uint32_t events)
 		}
 		g.len = pkt.len;
 		g.src = pkt.src;
+		g.sport = pkt.sport;
 		g.ifindex = pkt.ifindex;
 		g.hoplimit = pkt.hoplimit;
 		engine_receive(d.engine, &g, loop_now_ms(), wall_ms());

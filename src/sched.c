@@ -18,10 +18,11 @@ void sched_params_default(struct sched_params *p)
 	p->budget_pps = SCHED_DEFAULT_BUDGET_PPS;
 }
 
-/* Busy: more than a few announcements heard since our start-up began. */
+/* Busy: more than a few announcements heard since our start-up began
+ * (not after an address change, which is ours alone). */
 static bool sched_busy(const struct sched_params *p, const struct sched_if *s)
 {
-	return p->budget_pps && s->heard > SCHED_QUIET_HEARD;
+	return p->budget_pps && !s->changed && s->heard > SCHED_QUIET_HEARD;
 }
 
 static uint64_t sched_period_for(const struct sched_params *p, uint32_t population)
@@ -94,6 +95,7 @@ void sched_start(const struct sched_params *p, struct sched_if *s, uint64_t now,
 	s->started = now;
 	s->heard = 0;
 	s->refresh_by = 0;
+	s->changed = false;
 	/* next_announce == 0 means stopped, so never schedule at time 0. */
 	s->next_announce = now + delay ? now + delay : 1;
 }
@@ -103,6 +105,7 @@ void sched_restart_quiet(const struct sched_params *p, struct sched_if *s, uint6
 {
 	sched_start(p, s, now, rnd);
 	s->solicit_left = 0;
+	s->changed = true;
 }
 
 bool sched_on_wire(const struct sched_params *p, const struct sched_if *s)
@@ -188,21 +191,27 @@ uint64_t sched_next(const struct sched_if *s)
 	return next;
 }
 
-static void sched_schedule_answer(const struct sched_params *p, struct sched_if *s,
-				  uint64_t now, uint32_t rnd)
+/* Random delay: fifty hosts must not answer in the same microsecond; on
+ * a big link the window widens to keep answers within twenty times the
+ * link's budget, for that one moment. */
+uint64_t sched_answer_window(const struct sched_params *p, const struct sched_if *s)
 {
-	uint64_t at, window;
+	uint64_t window = p->answer_delay_max_ms;
 
-	/* Random delay: fifty hosts must not answer in the same microsecond;
-	 * on a big link the window widens to keep answers within twenty times
-	 * the link's budget, for that one moment. */
-	window = p->answer_delay_max_ms;
 	if (p->budget_pps) {
 		uint64_t wide = ((uint64_t)s->population + 1) * 1000 / (20 * (uint64_t)p->budget_pps);
 
 		if (wide > window)
 			window = wide;
 	}
+	return window;
+}
+
+static void sched_schedule_answer(const struct sched_params *p, struct sched_if *s,
+				  uint64_t now, uint32_t rnd)
+{
+	uint64_t window = sched_answer_window(p, s), at;
+
 	at = now + (window ? rnd % (window + 1) : 0);
 	/* At most one answer per gap per link: a SOLICIT storm must not turn
 	 * us into an amplifier. */
@@ -215,11 +224,12 @@ void sched_solicited(const struct sched_params *p, struct sched_if *s, uint64_t 
 {
 	if (!s->next_announce || s->answer_at)
 		return;
-	/* A start-up announcement due within the answer window answers it.
-	 * In a busy start-up (a mass restart) we do not answer at all: our
-	 * held-back burst will, in turn; answering now is what would flood. */
+	/* A burst announcement due within the answer window W (not the delay
+	 * we would draw) answers it. In a busy start-up (a mass restart) we
+	 * do not answer at all: our held-back burst will, in turn; answering
+	 * now is what would flood. */
 	if (s->burst_left &&
-	    (sched_busy(p, s) || s->next_announce <= now + p->answer_delay_max_ms))
+	    (sched_busy(p, s) || s->next_announce <= now + sched_answer_window(p, s)))
 		return;
 	sched_schedule_answer(p, s, now, rnd);
 }

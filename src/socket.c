@@ -125,8 +125,10 @@ ssize_t socket_recv(int fd, void *buf, size_t buflen, struct socket_pkt *pkt)
 	memset(pkt, 0, sizeof(*pkt));
 	pkt->hoplimit = -1;
 	pkt->len = (size_t)n;
-	if (msg.msg_namelen >= sizeof(from) && from.sin6_family == AF_INET6)
+	if (msg.msg_namelen >= sizeof(from) && from.sin6_family == AF_INET6) {
 		pkt->src = from.sin6_addr;
+		pkt->sport = ntohs(from.sin6_port);
+	}
 	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
 		if (cm->cmsg_level != IPPROTO_IPV6)
 			continue;

@@ -75,6 +75,7 @@ static struct datagram *make_set(size_t n, size_t links)
 		set[i].g.src = m.addrs[0];
 		set[i].g.ifindex = IFINDEX0 + (unsigned int)(i % links);
 		set[i].g.hoplimit = WIRE_HOPLIMIT;
+		set[i].g.sport = WIRE_PORT;
 	}
 	return set;
 }

@@ -219,6 +219,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g.len = len;
 		g.ifindex = links[(flags >> 4) & 3];
 		g.hoplimit = (flags & 3) == 3 ? 254 : WIRE_HOPLIMIT;
+		g.sport = (flags & 3) == 2 ? 5555 : WIRE_PORT;
 		m.name_len = 0;
 		FUZZ_CHECK(engine_receive(plain, &g, now, wall) < ENGINE_VERDICT_COUNT);
 		/* The keyed twin: signed with its key when asked, so what lies

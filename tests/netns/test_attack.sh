@@ -59,6 +59,8 @@ drop hop-limit "hop limit 254" --hops 254 -n xhops -a src -l 120
 drop hop-limit "hop limit 1" --hops 1 -n xhops -a src -l 120
 drop not-link-local "global source 2001:db8::4" --src 2001:db8::4 -n xglobal -a src -l 120
 drop not-link-local "global source, link-local ADDRESS" --src 2001:db8::4 -n xglobal -a "$H4" -l 120
+drop bad-port "source port 5555" --sport 5555 -n xport -a src -l 120
+drop bad-port "source port 1904" --sport 1904 -n xport -a src -l 120
 drop own "h1's own address as source" --src "$H1" -n xown -a src -l 120
 # Something on h1 must have joined the group on eth1, or the kernel drops the
 # datagram before any socket sees it; the daemon's socket then hears it.

@@ -27,7 +27,7 @@
  *       --pad N         grow to N octets with an unknown optional TLV
  *       --timestamp T   a TIMESTAMP TLV: ms since the epoch, "now", "now-MS"
  *                       or "now+MS"
- *       --sign KEYHEX   end with a MAC TLV: HMAC-SHA-512-256 (libsodium, as
+ *       --sign KEYHEX   end with a MAC TLV: HMAC-SHA-512 cut to 32 octets (as
  *                       linknamed) with this 32-octet key over the source
  *                       address (16 octets) and every octet before the MAC
  *                       value (docs/PROTOCOL.md section 4)
@@ -39,6 +39,7 @@
  *   -s, --src ADDR      source address (default: IFACE's first link-local);
  *                       need not be ours: IPV6_FREEBIND lets the kernel use it
  *       --hops N        hop limit (default 255)
+ *       --sport N       UDP source port (default 1903, as linknamed sends)
  *   -d, --dst ADDR      destination (default ff02::1:1)
  *   -c, --count N       send N times
  *       --spoof N       send N times, each from a new random fe80:: source
@@ -89,6 +90,7 @@ static struct {
 	struct in6_addr src, dst;
 	int have_src;
 	int hops;
+	uint16_t sport;
 	unsigned long count;
 	unsigned long spoof;	/* 0: from src */
 	unsigned long pace_us;
@@ -116,7 +118,7 @@ static struct {
 	const char *save;
 	long replay_after;	/* ms; -1: do not replay */
 } o = {
-	.hops = 255, .count = 1, .magic = { 0x4c, 0x4e }, .version = 1, .type = 1,
+	.hops = 255, .sport = FORGE_PORT, .count = 1, .magic = { 0x4c, 0x4e }, .version = 1, .type = 1,
 	.length = -1, .pad = -1, .truncate = -1, .match_type = -1, .timeout_s = 10,
 	.replay_after = -1,
 };
@@ -347,7 +349,7 @@ static void setint(int fd, int level, int opt, int val, const char *what)
 
 static int open_send_socket(void)
 {
-	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(FORGE_PORT) };
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(o.sport) };
 	int fd, one = 1;
 
 	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
@@ -365,8 +367,10 @@ static int open_send_socket(void)
 	setint(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP");
 	setint(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, (int)o.ifindex, "IPV6_MULTICAST_IF");
 	/* Port 1903 as linknamed sends from; any port if a daemon holds it
-	 * without SO_REUSEADDR. */
+	 * without SO_REUSEADDR (not when another port was asked for). */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (o.sport != FORGE_PORT)
+			die("bind port %u: %s", o.sport, strerror(errno));
 		sa.sin6_port = 0;
 		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 			die("bind: %s", strerror(errno));
@@ -654,7 +658,7 @@ int main(int argc, char **argv)
 		OPT_NAMEHEX = 256, OPT_TLV, OPT_APPEND, OPT_MAGIC, OPT_VERSION, OPT_RESERVED, OPT_LENGTH,
 		OPT_PAD, OPT_TRUNC, OPT_FIXLEN, OPT_HOPS, OPT_DUMP, OPT_HEX, OPT_FILE, OPT_FLOOD, OPT_RANDSRC,
 		OPT_CAPTURE, OPT_MTYPE, OPT_MNAME, OPT_MSRC, OPT_TIMEOUT, OPT_SAVE, OPT_REPLAY,
-		OPT_TIMESTAMP, OPT_SIGN, OPT_POKE, OPT_SPOOF, OPT_PACE,
+		OPT_TIMESTAMP, OPT_SIGN, OPT_POKE, OPT_SPOOF, OPT_PACE, OPT_SPORT,
 	};
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
@@ -674,6 +678,7 @@ int main(int argc, char **argv)
 		{ "fix-length", no_argument, NULL, OPT_FIXLEN },
 		{ "src", required_argument, NULL, 's' },
 		{ "hops", required_argument, NULL, OPT_HOPS },
+		{ "sport", required_argument, NULL, OPT_SPORT },
 		{ "dst", required_argument, NULL, 'd' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "dump", no_argument, NULL, OPT_DUMP },
@@ -794,6 +799,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_HOPS:
 			o.hops = (int)parse_num(optarg, 255, "bad hop limit");
+			break;
+		case OPT_SPORT:
+			o.sport = (uint16_t)parse_num(optarg, 65535, "bad source port");
 			break;
 		case 'd':
 			parse_addr(optarg, &o.dst);

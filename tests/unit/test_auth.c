@@ -93,6 +93,146 @@ static void test_load_checks_mode(void **state)
 	assert_int_equal(auth_load(path, geteuid(), &k, err, sizeof(err)), -1);
 }
 
+/* The key file format of docs/SECURITY.md, form by form (issue 13,
+ * point 12): what auth_parse accepts and what it refuses. */
+static void test_key_file_forms(void **state)
+{
+	static const char *ok[] = {
+		KEY1,					/* no newline at the end */
+		KEY1 "\n",
+		"000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F\n",
+		"  \t" KEY1 " \t\n",			/* surrounding blanks */
+		KEY1 "\r\n",				/* CRLF */
+		"# the key\r\n\r\n" KEY1 "\r\n# end\r\n",
+		KEY1 "# no blank before the comment\n",
+		KEY1 "   # current\n",
+		"0001020304050607 08090a0b0c0d0e0f 1011121314151617 18191a1b1c1d1e1f\n",
+		"\n\n\n" KEY1 "\n\n",
+	};
+	static const struct {
+		const char *text;
+		const char *why;
+	} bad[] = {
+		{ "", "no key in the file" },
+		{ "\n  \n# x\n", "no key in the file" },
+		{ KEY1 "\n" KEY1 "\n" KEY1 "\n", "line 3: at most 2 keys" },
+		{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1\n",
+		  "line 1: expected 64 hex digits, got 63" },
+		{ KEY1 "f\n", "line 1: expected 64 hex digits" },
+		{ "0x" KEY1 "\n", "line 1: expected 64 hex digits" },
+		{ "00010203040506070809#0a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
+		  "line 1: expected 64 hex digits, got 20" },
+		{ "\n" KEY1 ",\n", "line 2: expected 64 hex digits" },
+		{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g\n",
+		  "line 1: expected 64 hex digits" },
+	};
+	struct auth_keys k;
+	char err[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(auth_parse(ok[i], strlen(ok[i]), &k, err, sizeof(err)), 0);
+		assert_int_equal(k.n, 1);
+		assert_int_equal(k.key[0][0], 0x00);
+		assert_int_equal(k.key[0][10], 0x0a);
+		assert_int_equal(k.key[0][31], 0x1f);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(auth_parse(bad[i].text, strlen(bad[i].text), &k, err, sizeof(err)),
+				 -1);
+		if (strncmp(err, bad[i].why, strlen(bad[i].why)))
+			fail_msg("form %zu: \"%s\", want \"%s\"", i, err, bad[i].why);
+		assert_int_equal(k.n, 0);
+	}
+	/* A NUL is not a hex digit either. */
+	assert_int_equal(auth_parse(KEY1 "\0", 65, &k, err, sizeof(err)), -1);
+}
+
+/* The first key signs; either verifies (rotation, SECURITY.md). */
+static void test_first_key_signs(void **state)
+{
+	const char *two = KEY2 "\n" KEY1 "\n";
+	struct auth_keys both, k1, k2;
+	uint8_t buf[WIRE_MAX_PACKET];
+	struct wire_msg m;
+	char err[128];
+	int n;
+
+	(void)state;
+	assert_int_equal(auth_parse(two, strlen(two), &both, err, sizeof(err)), 0);
+	assert_int_equal(both.n, 2);
+	assert_int_equal(auth_parse(KEY1, 64, &k1, err, sizeof(err)), 0);
+	assert_int_equal(auth_parse(KEY2, 64, &k2, err, sizeof(err)), 0);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_SOLICIT;
+	m.timestamp = 1700000000000ull;
+	m.has_mac = 1;
+	n = wire_encode(&m, buf, sizeof(buf));
+	assert_true(n > 0);
+	auth_sign(&both, &src1, buf, (size_t)n);
+	assert_true(auth_verify(&k2, &src1, buf, (size_t)n));
+	assert_false(auth_verify(&k1, &src1, buf, (size_t)n));
+}
+
+/* The file itself: a regular file (no symbolic link), no access for group
+ * or others, owned by root or the daemon's user, under 1024 octets. */
+static void test_key_file_checks(void **state)
+{
+	char dir[] = "/tmp/linkname-test-keys-XXXXXX", path[64], link[64], err[256];
+	char big[1100];
+	struct auth_keys k;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/key", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("# lab key\n" KEY1 "\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0400), 0);
+	assert_int_equal(auth_load(path, geteuid(), &k, err, sizeof(err)), 0);
+	assert_int_equal(chmod(path, 0700), 0);
+	assert_int_equal(auth_load(path, geteuid(), &k, err, sizeof(err)), 0);
+	assert_int_equal(chmod(path, 0660), 0);
+	assert_int_equal(auth_load(path, geteuid(), &k, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "mode 660"));
+	assert_int_equal(chmod(path, 0600), 0);
+	/* A symbolic link is not followed. */
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(auth_load(link, geteuid(), &k, err, sizeof(err)), -1);
+	unlink(link);
+	/* A directory is not a key file. */
+	assert_int_equal(auth_load(dir, geteuid(), &k, err, sizeof(err)), -1);
+	/* The owner: root, or the user the daemon runs as. */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 4242, 4242), 0);
+		assert_int_equal(auth_load(path, 4242, &k, err, sizeof(err)), 0);
+		assert_int_equal(auth_load(path, 4243, &k, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "owned by uid 4242"));
+		assert_int_equal(chown(path, 0, 0), 0);
+	}
+	/* 1023 octets (the key and comments) is the most read. */
+	memset(big, '#', sizeof(big));
+	memcpy(big, KEY1 "\n", 65);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(big, 1, 1023, f), 1023);
+	fclose(f);
+	assert_int_equal(auth_load(path, geteuid(), &k, err, sizeof(err)), 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(big, 1, 1024, f), 1024);
+	fclose(f);
+	assert_int_equal(auth_load(path, geteuid(), &k, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "too large"));
+	unlink(path);
+	rmdir(dir);
+}
+
 /* A signed ANNOUNCE, as the daemon sends it. */
 static int signed_announce(const struct auth_keys *k, uint8_t *buf, size_t len, uint64_t ts)
 {
@@ -263,6 +403,9 @@ static void test_replay_memory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_key_file_forms, setup),
+		cmocka_unit_test_setup(test_first_key_signs, setup),
+		cmocka_unit_test_setup(test_key_file_checks, setup),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test(test_load_checks_mode),

@@ -27,7 +27,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.set, 0);
 	assert_string_equal(c.name, "");
 	assert_int_equal(c.interval_s, 10);
-	assert_int_equal(c.lifetime_s, 30);
+	assert_int_equal(c.lifetime_s, 33);
 	assert_int_equal(c.table_size, 1024);
 	assert_string_equal(c.socket, "@linkname");
 	assert_string_equal(c.user, "");

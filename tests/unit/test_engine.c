@@ -203,11 +203,22 @@ static struct dg mk(uint8_t type, const char *name, const char *src, const char 
 	return d;
 }
 
+/* The same octets signed for another source (a key holder sending them). */
+static void resign(struct dg *d, const char *src)
+{
+	struct auth_keys k;
+	char err[64];
+
+	d->src = A(src);
+	assert_int_equal(auth_parse(KEY, 64, &k, err, sizeof(err)), 0);
+	auth_sign(&k, &d->src, d->buf, d->len);
+}
+
 static enum engine_verdict feed_from(struct engine *e, const struct dg *d, const char *from,
 				     unsigned int ifindex, int hop, uint64_t now)
 {
 	struct engine_datagram g = { .buf = d->buf, .len = d->len, .src = d->src,
-				     .ifindex = ifindex, .hoplimit = hop };
+				     .sport = WIRE_PORT, .ifindex = ifindex, .hoplimit = hop };
 
 	if (from)
 		g.src = A(from);
@@ -233,6 +244,7 @@ static size_t relay(struct engine *to, unsigned int ifindex, uint64_t now)
 		g.buf = acts[i].u.send.buf;
 		g.len = acts[i].u.send.len;
 		g.src = acts[i].u.send.src;
+		g.sport = WIRE_PORT;
 		g.ifindex = ifindex;
 		g.hoplimit = 255;
 		engine_receive(to, &g, now, W0 + now - T0);
@@ -332,16 +344,27 @@ static void test_transport_checks(void **state)
 	/* 2: a link-local source. */
 	assert_int_equal(feed_from(e, &d, "2001:db8::2", IF1, 255, T0), ENGINE_NOT_LINKLOCAL);
 	assert_int_equal(engine_count(e, ENGINE_NOT_LINKLOCAL), 1);
-	/* 3: a link we joined. */
+	/* 3: from port 1903, as every sender sends (issue 13, point 9). */
+	{
+		struct engine_datagram g = { .buf = d.buf, .len = d.len, .src = d.src,
+					     .sport = 5555, .ifindex = IF1, .hoplimit = 255 };
+
+		assert_int_equal(engine_receive(e, &g, T0, W0), ENGINE_BAD_PORT);
+		g.sport = 0;
+		assert_int_equal(engine_receive(e, &g, T0, W0), ENGINE_BAD_PORT);
+		assert_int_equal(engine_count(e, ENGINE_BAD_PORT), 2);
+		assert_int_equal(stat(e, "dropped-bad-port", T0), 2);
+	}
+	/* 4: a link we joined. */
 	assert_int_equal(feed_from(e, &d, NULL, 9, 255, T0), ENGINE_NOT_JOINED);
 	assert_int_equal(engine_count(e, ENGINE_NOT_JOINED), 1);
-	/* 4: our own address, on any of our links, is not a neighbour. */
+	/* 5: our own address, on any of our links, is not a neighbour. */
 	assert_int_equal(feed_from(e, &d, "fe80::1", IF1, 255, T0), ENGINE_OWN);
 	assert_int_equal(feed_from(e, &d, "fe80::1:1", IF1, 255, T0), ENGINE_OWN);
 	assert_int_equal(engine_count(e, ENGINE_OWN), 2);
 	assert_int_equal(resolve(e, "h2", T0).n, 0);
-	assert_int_equal(stat(e, "dropped", T0), 6);
-	assert_int_equal(stat(e, "received", T0), 6);
+	assert_int_equal(stat(e, "dropped", T0), 8);
+	assert_int_equal(stat(e, "received", T0), 8);
 	engine_free(e);
 }
 
@@ -945,6 +968,57 @@ static void test_timestamp_only_when_accepted(void **state)
 	engine_free(e);
 }
 
+/* Issue 13 points 7 and 8: a datagram dropped at any later step leaves
+ * no timestamp behind; a GOODBYE for a name nobody holds changes nothing
+ * and is not an error, but with a key its TIMESTAMP is remembered, so the
+ * departed host's older ANNOUNCE replayed afterwards is refused. */
+static void test_timestamps_of_drops_and_unheld_goodbye(void **state)
+{
+	struct engine *e = engine("h1", true, 64);
+	struct dg holder = mk(WIRE_ANNOUNCE, "h2", "fe80::2", NULL, 30, W0 + 10);
+	struct dg mismatch = mk(WIRE_ANNOUNCE, "h2", "fe80::2", NULL, 30, W0 + 100);
+	struct dg refresh = mk(WIRE_ANNOUNCE, "h2", "fe80::2", NULL, 30, W0 + 50);
+	struct dg bye_h2 = mk(WIRE_GOODBYE, "h2", "fe80::2", NULL, 0, W0 + 60);
+	struct dg bye_other = mk(WIRE_GOODBYE, "h2", "fe80::9", NULL, 0, W0 + 200);
+	struct dg old = mk(WIRE_ANNOUNCE, "h5", "fe80::5", NULL, 30, W0 + 10);
+	struct dg bye = mk(WIRE_GOODBYE, "h5", "fe80::5", NULL, 0, W0 + 20);
+	char name[8];
+	int i;
+
+	(void)state;
+	up(e, IF1, "fe80::1");
+	assert_int_equal(feed(e, &holder, T0 + 10), ENGINE_ACCEPTED);
+	/* Step 20 (sent from an address it does not announce): no trace. */
+	resign(&mismatch, "fe80::7");
+	assert_int_equal(feed(e, &mismatch, T0 + 100), ENGINE_ADDR_MISMATCH);
+	/* Step 24 (a GOODBYE from an address h2 does not have): no trace. */
+	assert_int_equal(feed(e, &bye_other, T0 + 110), ENGINE_ADDR_MISMATCH);
+	assert_int_equal(feed(e, &refresh, T0 + 120), ENGINE_ACCEPTED);
+	assert_int_equal(feed(e, &bye_h2, T0 + 130), ENGINE_ACCEPTED);
+	/* Step 22 (rate-limited): no trace either. */
+	for (i = 0; i < ENGINE_LEARN_BURST + 1; i++) {
+		struct dg d;
+
+		snprintf(name, sizeof(name), "r%d", i);
+		d = mk(WIRE_ANNOUNCE, name, "fe80::8", NULL, 30, W0 + 300 + (uint64_t)i);
+		assert_int_equal(feed(e, &d, T0 + 300), i < ENGINE_LEARN_BURST ?
+				 ENGINE_ACCEPTED : ENGINE_RATE_LIMITED);
+	}
+	{
+		struct dg d = mk(WIRE_ANNOUNCE, name, "fe80::8", NULL, 30, W0 + 301);
+
+		assert_int_equal(feed(e, &d, T0 + 10300 + 1), ENGINE_ACCEPTED);
+	}
+	/* h5 was never heard here; its GOODBYE changes nothing... */
+	assert_int_equal(feed(e, &bye, T0 + 10400), ENGINE_ACCEPTED);
+	assert_int_equal(stat(e, "dropped", T0 + 10400), 3);
+	assert_int_equal(resolve(e, "h5", T0 + 10400).n, 0);
+	/* ...but its older ANNOUNCE, replayed now, does not bring it back. */
+	assert_int_equal(feed(e, &old, T0 + 10410), ENGINE_REPLAY);
+	assert_int_equal(resolve(e, "h5", T0 + 10410).n, 0);
+	engine_free(e);
+}
+
 /* When the memory of departed names is full, a floor keeps replays out. */
 static void test_replay_memory_floor(void **state)
 {
@@ -975,38 +1049,6 @@ static void test_replay_memory_floor(void **state)
 	d = mk(WIRE_ANNOUNCE, "new", "fe80::99", NULL, 30, W0 + 5100);
 	assert_int_equal(feed(e, &d, T0 + 5100), ENGINE_ACCEPTED);
 	engine_free(e);
-}
-
-/* docs/PROTOCOL.md section 10.5, octet for octet. */
-static void test_signed_example(void **state)
-{
-	static const uint8_t example[94] = {
-		0x4c, 0x4e, 0x01, 0x01, 0x00, 0x5e, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x50, 0x69,
-		0x2d, 0x4c, 0x61, 0x62, 0x00, 0x02, 0x00, 0x10, 0xfe, 0x80, 0x00, 0x00, 0x00, 0x00,
-		0x00, 0x00, 0x1c, 0x2b, 0x3a, 0xff, 0xfe, 0x4d, 0x5e, 0x6f, 0x00, 0x03, 0x00, 0x04,
-		0x00, 0x00, 0x00, 0x78, 0x00, 0x04, 0x00, 0x08, 0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5,
-		0x68, 0x00, 0x00, 0x05, 0x00, 0x20, 0xbb, 0x84, 0x7f, 0xe7, 0xd0, 0x14, 0x9b, 0xd2,
-		0x2c, 0x47, 0x7a, 0x15, 0x50, 0xe3, 0x81, 0x25, 0x40, 0xa9, 0x97, 0x40, 0xd7, 0x29,
-		0x82, 0x9b, 0x04, 0xea, 0x23, 0xd4, 0x3a, 0x68, 0xa9, 0x00,
-	};
-	struct dg d = mk(WIRE_ANNOUNCE, "Pi-Lab", "fe80::1c2b:3aff:fe4d:5e6f", NULL, 120,
-			 1700000000000ull);
-	struct in6_addr src = A("fe80::1c2b:3aff:fe4d:5e6f"), other = A("fe80::1");
-	struct auth_keys k;
-	struct wire_msg m;
-	char err[64];
-
-	(void)state;
-	assert_int_equal(d.len, sizeof(example));
-	assert_memory_equal(d.buf, example, sizeof(example));
-	assert_int_equal(wire_decode(example, sizeof(example), &m), WIRE_OK);
-	assert_string_equal(m.name, "Pi-Lab");
-	assert_int_equal(m.lifetime, 120);
-	assert_int_equal(m.timestamp, 1700000000000ull);
-	assert_true(m.has_mac);
-	assert_int_equal(auth_parse(KEY, 64, &k, err, sizeof(err)), 0);
-	assert_true(auth_verify(&k, &src, example, sizeof(example)));
-	assert_false(auth_verify(&k, &other, example, sizeof(example)));
 }
 
 /* ---- the record builder ---- */
@@ -1075,6 +1117,37 @@ static void test_own_records_ttl_and_cap(void **state)
 	for (i = 0; i < QUERY_MAX_RECORDS; i++)
 		assert_memory_equal(&gr.own[i].r, &g.rec[i].r, sizeof(g.rec[i].r));
 	assert_int_equal(gr.own[QUERY_MAX_RECORDS + 4].r.flags, QUERY_REC_CONFLICT);
+	engine_free(e);
+}
+
+/* PROTOCOL.md 11.4 (issue 13, point 15): on a name conflict RESOLVE gives
+ * two records on one interface, ours (SELF) first, then the neighbour's
+ * (CONFLICT); our ttl counts down from the LIFETIME we announced (33, not
+ * the configured 30), rounded up to whole seconds. */
+static void test_resolve_self_and_conflict(void **state)
+{
+	struct engine *e = engine("h1", false, 64);
+	struct dg d = mk(WIRE_ANNOUNCE, "H1", "fe80::9", NULL, 40, 0);
+	struct got g;
+
+	(void)state;
+	up(e, IF1, "fe80::1");
+	engine_tick(e, T0, W0);
+	drain(e);
+	assert_int_equal(feed(e, &d, T0 + 1), ENGINE_ACCEPTED);
+	g = resolve(e, "h1", T0 + 1);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.rec[0].r.ifindex, IF1);
+	assert_int_equal(g.rec[0].r.flags, QUERY_REC_SELF);
+	assert_int_equal(g.rec[0].r.ttl, 33);
+	assert_true(has(&g.rec[0], "fe80::1"));
+	assert_int_equal(g.rec[1].r.ifindex, IF1);
+	assert_int_equal(g.rec[1].r.flags, QUERY_REC_CONFLICT);
+	assert_int_equal(g.rec[1].r.ttl, 40);
+	assert_string_equal(g.rec[1].r.name, "H1");
+	assert_true(has(&g.rec[1], "fe80::9"));
+	g = resolve(e, "h1", T0 + 1001);
+	assert_int_equal(g.rec[0].r.ttl, 32);
 	engine_free(e);
 }
 
@@ -1280,9 +1353,10 @@ int main(void)
 		cmocka_unit_test_setup(test_replay_spoofed_then_old_goodbye, setup),
 		cmocka_unit_test_setup(test_replay_after_goodbye_any_link, setup),
 		cmocka_unit_test_setup(test_timestamp_only_when_accepted, setup),
+		cmocka_unit_test_setup(test_timestamps_of_drops_and_unheld_goodbye, setup),
 		cmocka_unit_test_setup(test_replay_memory_floor, setup),
-		cmocka_unit_test_setup(test_signed_example, setup),
 		cmocka_unit_test_setup(test_own_records_ttl_and_cap, setup),
+		cmocka_unit_test_setup(test_resolve_self_and_conflict, setup),
 		cmocka_unit_test_setup(test_each_name_agrees, setup),
 		cmocka_unit_test_setup(test_population_kept_by_engine, setup),
 		cmocka_unit_test_setup(test_interface_rename, setup),

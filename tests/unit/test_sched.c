@@ -125,8 +125,35 @@ static void test_defaults(void **state)
 	assert_int_equal(p.answer_delay_max_ms, 200);
 	assert_int_equal(p.answer_min_gap_ms, 1000);
 	assert_int_equal(p.budget_pps, 20);
-	/* Three periods: two lost announcements in a row are survived. */
-	assert_int_equal(SCHED_DEFAULT_LIFETIME_S * 1000, 3 * SCHED_DEFAULT_INTERVAL_MS);
+}
+
+/* PROTOCOL.md section 8: LIFETIME = max(lifetime, ceil(3 x the longest
+ * period)), at most 86400; the default lifetime is what three default
+ * periods give, so the default is what is sent (issue 13, point 2). */
+static void test_lifetime_rule(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+
+	(void)state;
+	sched_params_default(&p);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(SCHED_DEFAULT_LIFETIME_S, 33);
+	assert_int_equal(sched_lifetime(&p, &s, 1), SCHED_DEFAULT_LIFETIME_S);
+	assert_int_equal(sched_lifetime(&p, &s, SCHED_DEFAULT_LIFETIME_S), 33);
+	/* A lifetime below three periods is raised to them... */
+	assert_int_equal(sched_lifetime(&p, &s, 5), 33);
+	/* ...one above is sent as it is. */
+	assert_int_equal(sched_lifetime(&p, &s, 34), 34);
+	assert_int_equal(sched_lifetime(&p, &s, 86400), 86400);
+	/* The interval scales it: 3 x 22 s, and 3 x 1.1 s rounded up. */
+	p.interval_ms = 20000;
+	assert_int_equal(sched_lifetime(&p, &s, SCHED_DEFAULT_LIFETIME_S), 66);
+	p.interval_ms = 1000;
+	assert_int_equal(sched_lifetime(&p, &s, 1), 4);
+	assert_int_equal(sched_lifetime(&p, &s, SCHED_DEFAULT_LIFETIME_S), 33);
+	p.interval_ms = 3600000;
+	assert_int_equal(sched_lifetime(&p, &s, 1), 11880);
 }
 
 static void test_burst_then_steady(void **state)
@@ -596,6 +623,83 @@ static void test_restart_quiet(void **state)
 	assert_true(sched_on_wire(&p, &s));
 }
 
+/* After an address change the new set goes at once and twice more 500 ms
+ * apart, even on a busy link: one host's change is not a mass restart,
+ * and neighbours must not keep the old set (issue 13, point 10). */
+static void test_restart_quiet_busy_link(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now, t0;
+	struct ev ev[8];
+	size_t i;
+	int k;
+
+	(void)state;
+	sched_params_default(&p);
+	memset(&s, 0, sizeof(s));
+	sched_set_population(&s, 299);	/* a 15 s period */
+	sched_start(&p, &s, T0, 0);
+	now = T0;
+	assert_int_equal(run(&p, &s, &now, T0 + 1000, 0, ev, 8), 3);
+	t0 = now + 3000;
+	sched_restart_quiet(&p, &s, t0, 0);
+	for (k = 0; k < 50; k++)
+		sched_heard(&s);	/* the link is busy */
+	now = t0;
+	assert_int_equal(run(&p, &s, &now, t0 + 1200, 0, ev, 8), 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(ev[i].t, t0 + 500 * i);
+		assert_int_equal(ev[i].what, A);
+	}
+	/* A SOLICIT during it is answered as on a quiet link (W = 200 ms). */
+	sched_set_population(&s, 0);
+	sched_restart_quiet(&p, &s, t0 + 5000, 0);
+	for (k = 0; k < 50; k++)
+		sched_heard(&s);
+	now = t0 + 5000;
+	assert_int_equal(run(&p, &s, &now, t0 + 5000, 0, ev, 8), 1);
+	sched_solicited(&p, &s, t0 + 5100, 50);
+	assert_int_equal(sched_next(&s), t0 + 5150);
+}
+
+/* "A start-up ANNOUNCE due within the answer window" means the window W
+ * itself (200 ms, wider on a big link), not the delay drawn (issue 13,
+ * point 11): a SOLICIT with our next burst ANNOUNCE due within W gets no
+ * separate answer, whatever the draw; one due later gets one. */
+static void test_suppression_window(void **state)
+{
+	struct sched_params p;
+	struct sched_if s;
+	uint64_t now;
+	struct ev ev[8];
+
+	(void)state;
+	sched_params_default(&p);
+	memset(&s, 0, sizeof(s));
+	sched_set_population(&s, 199);	/* W = 200 / 400 s = 500 ms */
+	sched_start(&p, &s, T0, 0);
+	now = T0;
+	assert_int_equal(run(&p, &s, &now, T0, 0, ev, 8), 1);
+	/* The second burst ANNOUNCE is 400 ms away, within W: no answer. */
+	sched_solicited(&p, &s, T0 + 100, 0);
+	assert_int_equal(s.answer_at, 0);
+	assert_int_equal(sched_next(&s), T0 + 500);
+	/* At the default population W is 200 ms: 400 ms away is beyond it. */
+	sched_set_population(&s, 0);
+	sched_solicited(&p, &s, T0 + 100, 0);
+	assert_int_equal(s.answer_at, T0 + 100);
+	/* 200 ms away exactly is within it, whatever the draw. */
+	memset(&s, 0, sizeof(s));
+	sched_start(&p, &s, T0, 0);
+	now = T0;
+	assert_int_equal(run(&p, &s, &now, T0, 0, ev, 8), 1);
+	sched_solicited(&p, &s, T0 + 300, 0);
+	assert_int_equal(s.answer_at, 0);
+	sched_solicited(&p, &s, T0 + 299, 0);
+	assert_int_equal(s.answer_at, T0 + 299);
+}
+
 /* Defending our name: at once, at most once per gap, not held back by a
  * pending SOLICIT answer, and any ANNOUNCE serves as one. */
 static void test_defend(void **state)
@@ -751,6 +855,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_lifetime_rule),
 		cmocka_unit_test(test_burst_then_steady),
 		cmocka_unit_test(test_start_delay_bounds),
 		cmocka_unit_test(test_jitter_spread),
@@ -767,6 +872,8 @@ int main(void)
 		cmocka_unit_test(test_announce_now),
 		cmocka_unit_test(test_population_scaling),
 		cmocka_unit_test(test_restart_quiet),
+		cmocka_unit_test(test_restart_quiet_busy_link),
+		cmocka_unit_test(test_suppression_window),
 		cmocka_unit_test(test_defend),
 		cmocka_unit_test(test_reconsideration),
 	};
