@@ -32,7 +32,7 @@ local DECODE_REASONS = {
 	"bad-tlv", "duplicate-tlv", "bad-name", "bad-address", "bad-lifetime",
 	"unknown-critical", "missing-field", "bad-mac-tlv",
 }
-local TRANSPORT_REASONS = { "hop-limit", "not-link-local" }
+local TRANSPORT_REASONS = { "hop-limit", "not-link-local", "bad-port" }
 
 local experts = {}
 local expert_list = {}
@@ -74,6 +74,7 @@ proto.fields = field_list
 
 local ipv6_hlim = Field.new("ipv6.hlim")
 local ipv6_src = Field.new("ipv6.src")
+local udp_srcport = Field.new("udp.srcport")
 
 -- One ctx per datagram: what the decoder has seen, and its verdict.
 local function flag(ctx, item, reason, text)
@@ -206,11 +207,12 @@ local function dissect_tlv(tvb, tree, off, len, ctx)
 	return after
 end
 
--- Section 7, steps 1-2: what linknamed checks before decoding.
+-- Section 7, steps 1-3: what linknamed checks before decoding.
 local function transport_checks(tree, ctx)
 	local h = { ipv6_hlim() }
 	local s = { ipv6_src() }
-	h, s = h[#h], s[#s]
+	local p = { udp_srcport() }
+	h, s, p = h[#h], s[#s], p[#p]
 	if h and h.value ~= 255 then
 		ctx.transport = "hop-limit"
 		tree:add_proto_expert_info(experts["hop-limit"], "hop-limit: " .. h.value ..
@@ -220,6 +222,11 @@ local function transport_checks(tree, ctx)
 		ctx.transport = ctx.transport or "not-link-local"
 		tree:add_proto_expert_info(experts["not-link-local"], "not-link-local: source " ..
 			tostring(s.value) .. " is not in fe80::/10: linknamed drops it")
+	end
+	if p and p.value ~= 1903 then
+		ctx.transport = ctx.transport or "bad-port"
+		tree:add_proto_expert_info(experts["bad-port"], "bad-port: source port " ..
+			p.value .. ", not 1903: linknamed drops it")
 	end
 end
 

@@ -3,7 +3,7 @@
 #
 # 1. Golden: the datagrams of tests/dissector/datagrams.txt (PROTOCOL.md
 #    section 10's examples, other valid ones, one per decoder reason of
-#    section 7, the two transport checks) are written to a pcap with
+#    section 7, the transport checks) are written to a pcap with
 #    text2pcap; tshark's decode of each (-V -O linkname, the linkname tree
 #    only) must equal tests/dissector/datagrams.golden, and its verdict must
 #    be the reason the case is named after. UPDATE_GOLDEN=1 rewrites the
@@ -27,7 +27,7 @@ CASES=$ROOT/tests/dissector/datagrams.txt
 GOLDEN=$ROOT/tests/dissector/datagrams.golden
 DECODE_REASONS="short too-long bad-magic bad-version bad-type bad-length bad-tlv duplicate-tlv
 bad-name bad-address bad-lifetime unknown-critical missing-field bad-mac-tlv"
-TRANSPORT_REASONS="hop-limit not-link-local"
+TRANSPORT_REASONS="hop-limit not-link-local bad-port"
 
 for c in tshark text2pcap dumpcap; do
 	command -v "$c" >/dev/null || fail "$c is missing (make deps-dissector installs it)"
@@ -83,20 +83,24 @@ payload() {
 	echo "$out"
 }
 
-# ipv6_udp HOPS SRC PAYLOADHEX: an IPv6 packet to ff02::1:1, UDP 1903 ->
-# 1903, with the UDP checksum computed over the pseudo-header.
+# sport_of NAME: the UDP source port of a case (bad-port's is not 1903).
+sport_of() { if [ "$1" = bad-port ]; then echo 5555; else echo 1903; fi; }
+
+# ipv6_udp HOPS SRC PAYLOADHEX [SPORT]: an IPv6 packet to ff02::1:1, UDP
+# SPORT (default 1903) -> 1903, with the UDP checksum over the pseudo-header.
 ipv6_udp() {
-	local hops=$1 src dst data=$3 ulen sum=0 i sumdata
+	local hops=$1 src dst data=$3 sp ulen sum=0 i sumdata
+	sp=$(printf %04x "${4:-1903}")
 	src=$(v6hex "$2")
 	dst=$(v6hex ff02::1:1)
 	ulen=$((${#data} / 2 + 8))
-	sumdata=$src$dst$(printf '%08x' "$ulen")00000011$(printf '076f076f%04x0000' "$ulen")$data
+	sumdata=$src$dst$(printf '%08x' "$ulen")00000011$(printf '%s076f%04x0000' "$sp" "$ulen")$data
 	[ $((${#sumdata} % 4)) -eq 0 ] || sumdata+=00
 	for ((i = 0; i < ${#sumdata}; i += 4)); do sum=$((sum + 16#${sumdata:i:4})); done
 	while ((sum >> 16)); do sum=$(((sum & 0xffff) + (sum >> 16))); done
 	sum=$((~sum & 0xffff))
 	[ "$sum" -ne 0 ] || sum=0xffff
-	printf '60000000%04x11%02x%s%s076f076f%04x%04x%s\n' "$ulen" "$hops" "$src" "$dst" "$ulen" "$sum" "$data"
+	printf '60000000%04x11%02x%s%s%s076f%04x%04x%s\n' "$ulen" "$hops" "$src" "$dst" "$sp" "$ulen" "$sum" "$data"
 }
 
 # The cases, in order: NAME HOPS SRC HEX per line.
@@ -108,7 +112,7 @@ NCASES=$(wc -l <"$STATE/cases")
 [ "$NCASES" -ge 20 ] || fail "only $NCASES cases read from $CASES"
 
 while read -r name hops src hex; do
-	ipv6_udp "$hops" "$src" "$hex" | fold -w 32 |
+	ipv6_udp "$hops" "$src" "$hex" "$(sport_of "$name")" | fold -w 32 |
 		awk '{ printf "%06x", (NR - 1) * 16; for (i = 1; i < length($0); i += 2) printf " %s", substr($0, i, 2); print "" }'
 done <"$STATE/cases" >"$STATE/cases.hex"
 # Link type 101: raw IP, so the IPv6 header above is the whole frame.
@@ -165,7 +169,7 @@ while read -r name hops src hex; do
 	want=$(reason_of "$name")
 	[ "$verdict" = "$want" ] || fail "frame $fno ($name): decoder verdict '$verdict', expected '$want'"
 	case $name in
-	hop-limit | not-link-local)
+	hop-limit | not-link-local | bad-port)
 		[[ $experts == "$name: "* ]] || fail "frame $fno ($name): expert info '$experts'" ;;
 	*)
 		if [ "$want" = ok ]; then
@@ -211,11 +215,11 @@ count_in() { awk -v r="$2" '$1 == r { print $2 }' <<<"$1"; }
 lab start-host h3
 while read -r name hops src hex; do
 	want=$(reason_of "$name")
-	case $name in hop-limit | not-link-local) want=$name ;; esac
+	case $name in hop-limit | not-link-local | bad-port) want=$name ;; esac
 	rx=$(stat_of h3 received)
 	before=$(drops h3)
 	[ -n "$(count_in "$before" bad-mac-tlv)" ] || fail "h3's stats have no dropped-bad-mac-tlv: $before"
-	on h2 "$BUILD/tests/forge" -i eth0 --hex "$hex" --src "$src" --hops "$hops" >/dev/null ||
+	on h2 "$BUILD/tests/forge" -i eth0 --hex "$hex" --src "$src" --hops "$hops" --sport "$(sport_of "$name")" >/dev/null ||
 		fail "forge could not send $name"
 	poll 5 eval '[ "$(stat_of h3 received)" -gt "$rx" ]' || fail "$name: h3 did not receive it"
 	after=$(drops h3)
