@@ -56,6 +56,8 @@ NSS_SRC    := nss.c nss_conv.c nss_snap.c snap.c name.c
 UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config \
 	      test_ratelimit test_auth test_nssconf test_snap test_engine test_server test_sdnotify \
 	      test_snapfile
+# SUBSCRIBE and its event records; the subscriber bound is in test_server.
+UNIT_TESTS += test_query_event
 
 DAEMON_OBJ := $(addprefix $(BUILD)/obj/,$(DAEMON_SRC:.c=.o))
 CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
