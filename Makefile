@@ -51,6 +51,7 @@ ENGINE_SRC := engine.c engine_link.c engine_rx.c engine_answer.c auth.c table.c 
 	      wire.c name.c query.c
 DAEMON_SRC := linknamed.c options.c reload.c privdrop.c activation.c publish.c answer.c eventlog.c \
 	      config.c snap.c snapfile.c iface.c socket.c server.c loop.c log.c $(ENGINE_SRC)
+DAEMON_SRC += monitor.c
 CTL_SRC    := linknamectl.c client.c query.c wire.c name.c nssconf.c nssconf_cli.c
 NSS_SRC    := nss.c nss_conv.c nss_snap.c snap.c name.c
 UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config \
