@@ -41,11 +41,17 @@ NL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libnl-route-3.0 2>/dev/null)
 NL_LIBS    := $(shell $(PKG_CONFIG) --libs libnl-route-3.0 2>/dev/null)
 SD_LIBS    := $(shell $(PKG_CONFIG) --libs libsystemd libsodium 2>/dev/null || echo -lsystemd -lsodium)
 CMOCKA_LIBS:= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+# linknamectl's JSON (monitor, doctor) and reading `nft -j` (doctor).
+JSON_CFLAGS:= $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JSON_LIBS  := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 
 # Debian packages needed to build and to run the tests and the demo.
 DEB_PKGS   := gcc make pkg-config libnl-3-dev libnl-route-3-dev libcmocka-dev \
 	      libsystemd-dev libsodium-dev iproute2 valgrind \
 	      systemd mandoc
+# linknamectl's JSON; nft for test_doctor.sh's rules (in lab namespaces only); python3
+# for the monitor and doctor tests (JSON per line, a subscriber that never reads).
+DEB_PKGS   += libjansson-dev nftables python3
 
 ENGINE_SRC := engine.c engine_link.c engine_rx.c engine_answer.c auth.c table.c sched.c ratelimit.c \
 	      wire.c name.c query.c
@@ -53,6 +59,7 @@ DAEMON_SRC := linknamed.c options.c reload.c privdrop.c activation.c publish.c a
 	      config.c snap.c snapfile.c iface.c socket.c server.c loop.c log.c $(ENGINE_SRC)
 DAEMON_SRC += monitor.c
 CTL_SRC    := linknamectl.c client.c query.c wire.c name.c nssconf.c nssconf_cli.c
+CTL_SRC    += ctl_monitor.c
 NSS_SRC    := nss.c nss_conv.c nss_snap.c snap.c name.c
 UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config \
 	      test_ratelimit test_auth test_nssconf test_snap test_engine test_server test_sdnotify \
@@ -80,7 +87,7 @@ all: $(BUILD)/linknamed $(BUILD)/linknamectl $(BUILD)/libnss_linkname.so.2
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(NL_CFLAGS) $(CFLAGS) -fPIE -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(NL_CFLAGS) $(JSON_CFLAGS) $(CFLAGS) -fPIE -MMD -MP -c $< -o $@
 
 # The NSS module is loaded into every program: position-independent, and
 # only the _nss_linkname_* entry points are exported (src/nss.map). Each
@@ -108,7 +115,7 @@ $(BUILD)/linknamed: $(DAEMON_OBJ)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(NL_LIBS) $(SD_LIBS) -o $@
 
 $(BUILD)/linknamectl: $(CTL_OBJ)
-	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -o $@
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(JSON_LIBS) -o $@
 
 NSS_LDFLAGS := -shared -nostartfiles $(LDFLAGS) -Wl,--gc-sections -Wl,-z,defs,-z,noseparate-code
 $(BUILD)/libnss_linkname.so.2: $(NSS_OBJ) src/nss.map

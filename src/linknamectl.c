@@ -9,14 +9,10 @@
 #include <string.h>
 
 #include "client.h"
+#include "ctl.h"
 #include "nssconf_cli.h"
 #include "name.h"
 #include "query.h"
-
-/* Exit codes, documented in --help and README.md. */
-enum { EXIT_FOUND = 0, EXIT_NOTFOUND = 1, EXIT_USAGE = 2, EXIT_NODAEMON = 3 };
-
-#define CTL_TIMEOUT_MS 2000
 
 static void usage(FILE *f)
 {
@@ -29,6 +25,8 @@ static void usage(FILE *f)
 		"  reverse ADDRESS      the name holding a link-local ADDRESS\n"
 		"  stats                packets, drops by reason, table size, interfaces, uptime\n"
 		"  announce             make linknamed announce now on every link\n"
+		"  monitor [-p] [-t]    events as they happen, after the current table\n"
+		"                       (-p: ';'-separated fields; -t: the table, then exit)\n"
 		"  nss enable|disable|status [--file PATH] [--dry-run]\n"
 		"                       add or remove linkname in nsswitch.conf's hosts line\n\n"
 		"Options:\n"
@@ -40,11 +38,18 @@ static void usage(FILE *f)
 		QUERY_DEFAULT_SOCKET);
 }
 
-static const char *ifname(uint32_t ifindex, char buf[IF_NAMESIZE])
+const char *ctl_ifname(uint32_t ifindex, char buf[IF_NAMESIZE])
 {
 	if (!if_indextoname(ifindex, buf))
 		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
 	return buf;
+}
+
+void ctl_unreachable(const char *path, int err)
+{
+	fprintf(stderr, "linknamectl: cannot reach linknamed at %s: %s%s\n",
+		client_socket_path(path), strerror(-err),
+		err == -ECONNREFUSED || err == -ENOENT ? " (is linknamed running?)" : "");
 }
 
 static void print_json_string(const char *s)
@@ -68,7 +73,7 @@ static void print_record(const struct query_record *r, bool json, bool first, bo
 	char ifn[IF_NAMESIZE], a[INET6_ADDRSTRLEN];
 	unsigned int i;
 
-	ifname(r->ifindex, ifn);
+	ctl_ifname(r->ifindex, ifn);
 	if (json) {
 		printf("%s\n  {\"name\": ", first ? "" : ",");
 		print_json_string(r->name);
@@ -139,9 +144,7 @@ static int run(const char *path, const struct query_request *req, bool json, con
 
 	err = client_query(path, req, CTL_TIMEOUT_MS, &resp);
 	if (err < 0) {
-		fprintf(stderr, "linknamectl: cannot reach linknamed at %s: %s%s\n",
-			client_socket_path(path), strerror(-err),
-			err == -ECONNREFUSED || err == -ENOENT ? " (is linknamed running?)" : "");
+		ctl_unreachable(path, err);
 		return EXIT_NODAEMON;
 	}
 	if (resp.hdr.status == QUERY_BADREQ || resp.hdr.status == QUERY_DENIED) {
@@ -225,6 +228,8 @@ int main(int argc, char **argv)
 	cmd = argv[optind++];
 	if (!strcmp(cmd, "nss"))
 		return nssconf_cli(argc - optind + 1, argv + optind - 1);
+	if (!strcmp(cmd, "monitor"))
+		return ctl_monitor(path, json, argc - optind + 1, argv + optind - 1);
 	if (!strcmp(cmd, "list") && optind == argc) {
 		req.op = QUERY_LIST;
 	} else if (!strcmp(cmd, "resolve") && optind + 1 == argc) {

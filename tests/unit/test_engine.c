@@ -1323,6 +1323,7 @@ static void test_monitored_events(void **state)
 	assert_non_null(ev);
 	assert_int_equal(ev->reason, ENGINE_HOPLIMIT);
 	assert_true(same(&ev->src, "fe80::4"));
+	assert_int_equal(ev->ifindex, IF1);
 	assert_int_equal(feed(e, &d, T0 + 500), ENGINE_ACCEPTED);
 	drain(e);
 	ev = find_event(ENGINE_EV_NEW);
