@@ -21,7 +21,10 @@ static void usage(FILE *f)
 		"Ask linknamed about the names it has learned on the local links.\n\n"
 		"Commands:\n"
 		"  list                 every neighbour known, per interface\n"
-		"  resolve NAME         the addresses of NAME, as ADDRESS%%INTERFACE\n"
+		"  resolve [--format=F] NAME\n"
+		"                       the addresses of NAME, one per line, as F says:\n"
+		"                       addr%%if (default: fe80::1%%eth0), addr (fe80::1),\n"
+		"                       addr%%index (fe80::1%%2) or uri ([fe80::1%%25eth0])\n"
 		"  reverse ADDRESS      the name holding a link-local ADDRESS\n"
 		"  stats                packets, drops by reason, table size, interfaces, uptime\n"
 		"  announce             make linknamed announce now on every link\n"
@@ -68,6 +71,44 @@ static void print_json_string(const char *s)
 	putchar('"');
 }
 
+/* resolve --format: how an address is written, for programs that do not
+ * go through NSS (static Go binaries, musl) and scripts. */
+enum addr_format { FMT_ADDR_IF, FMT_ADDR, FMT_ADDR_INDEX, FMT_URI };
+static const char *const addr_formats[] = {
+	[FMT_ADDR_IF] = "addr%if", [FMT_ADDR] = "addr", [FMT_ADDR_INDEX] = "addr%index",
+	[FMT_URI] = "uri",
+};
+static enum addr_format resolve_format = FMT_ADDR_IF;
+
+static int parse_format(const char *s)
+{
+	for (size_t i = 0; i < sizeof(addr_formats) / sizeof(addr_formats[0]); i++)
+		if (!strcmp(s, addr_formats[i]))
+			return (int)i;
+	fprintf(stderr, "linknamectl: unknown --format '%s' (addr%%if, addr, addr%%index or uri)\n",
+		s);
+	return -1;
+}
+
+/* One address as --format says; uri is RFC 6874's "[fe80::1%25eth0]". */
+static void print_addr(const char *a, const char *ifn, uint32_t ifindex)
+{
+	switch (resolve_format) {
+	case FMT_ADDR:
+		printf("%s\n", a);
+		break;
+	case FMT_ADDR_INDEX:
+		printf("%s%%%u\n", a, ifindex);
+		break;
+	case FMT_URI:
+		printf("[%s%%25%s]\n", a, ifn);
+		break;
+	default:
+		printf("%s%%%s\n", a, ifn);
+		break;
+	}
+}
+
 static void print_record(const struct query_record *r, bool json, bool first, bool list)
 {
 	char ifn[IF_NAMESIZE], a[INET6_ADDRSTRLEN];
@@ -96,7 +137,7 @@ static void print_record(const struct query_record *r, bool json, bool first, bo
 			       r->flags & QUERY_REC_SELF ? "  self" : "",
 			       r->flags & QUERY_REC_CONFLICT ? "  CONFLICT" : "");
 		else
-			printf("%s%%%s\n", a, ifn);
+			print_addr(a, ifn, r->ifindex);
 	}
 }
 
@@ -232,7 +273,25 @@ int main(int argc, char **argv)
 		return ctl_monitor(path, json, argc - optind + 1, argv + optind - 1);
 	if (!strcmp(cmd, "list") && optind == argc) {
 		req.op = QUERY_LIST;
-	} else if (!strcmp(cmd, "resolve") && optind + 1 == argc) {
+	} else if (!strcmp(cmd, "resolve") && optind < argc) {
+		for (; optind + 1 < argc; optind++) {
+			const char *v = argv[optind];
+			int f;
+
+			if (!strncmp(v, "--format=", 9))
+				v += 9;
+			else if (!strcmp(v, "--format") && optind + 2 < argc)
+				v = argv[++optind];
+			else
+				break;
+			if ((f = parse_format(v)) < 0)
+				return EXIT_USAGE;
+			resolve_format = (enum addr_format)f;
+		}
+		if (optind + 1 != argc) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
 		what = argv[optind];
 		if (!name_valid_str(what)) {
 			fprintf(stderr, "linknamectl: '%s' is not a linkname name (one label: "
