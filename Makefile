@@ -59,13 +59,13 @@ DAEMON_SRC := linknamed.c options.c reload.c privdrop.c activation.c publish.c a
 	      config.c snap.c snapfile.c iface.c socket.c server.c loop.c log.c $(ENGINE_SRC)
 DAEMON_SRC += monitor.c
 CTL_SRC    := linknamectl.c client.c query.c wire.c name.c nssconf.c nssconf_cli.c
-CTL_SRC    += ctl_monitor.c
+CTL_SRC    += ctl_monitor.c ctl_doctor.c doctor.c doctor_fw.c doctor_nft.c doctor_ipt.c config.c
 NSS_SRC    := nss.c nss_conv.c nss_snap.c snap.c name.c
 UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config \
 	      test_ratelimit test_auth test_nssconf test_snap test_engine test_server test_sdnotify \
 	      test_snapfile
 # SUBSCRIBE and its event records; the subscriber bound is in test_server.
-UNIT_TESTS += test_query_event
+UNIT_TESTS += test_query_event test_doctor
 
 DAEMON_OBJ := $(addprefix $(BUILD)/obj/,$(DAEMON_SRC:.c=.o))
 CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
@@ -165,6 +165,14 @@ $(BUILD)/tests/test_nssconf: $(BUILD)/tests/test_nssconf.o $(addprefix $(BUILD)/
 $(BUILD)/asan/tests/test_nssconf: $(BUILD)/asan/tests/test_nssconf.o \
 		$(addprefix $(BUILD)/asan/obj/,$(NSSCONF_OBJ))
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -o $@
+
+# linknamectl doctor's checks, on the rulesets of tests/doctor.
+DOCTOR_OBJ := doctor.o doctor_fw.o doctor_nft.o doctor_ipt.o nssconf.o
+$(BUILD)/tests/test_doctor.o $(BUILD)/asan/tests/test_doctor.o: \
+	CPPFLAGS += -DDOCTOR_FIXTURES=\"$(CURDIR)/tests/doctor\"
+$(BUILD)/tests/test_doctor: $(BUILD)/tests/test_doctor.o $(addprefix $(BUILD)/obj/,$(DOCTOR_OBJ)) \
+		$(UNIT_LIB)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) $(JSON_LIBS) -o $@
 
 # Small test programs used by the namespace tests.
 $(BUILD)/tests/gai: $(BUILD)/tools/gai.o
@@ -273,6 +281,10 @@ $(BUILD)/asan/tests/test_sdnotify: $(BUILD)/asan/tests/test_sdnotify.o $(BUILD)/
 $(BUILD)/asan/tests/test_snapfile: $(BUILD)/asan/tests/test_snapfile.o \
 		$(addprefix $(BUILD)/asan/obj/,snapfile.o nss_snap.o) $(ASAN_LIB)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -pthread -o $@
+
+$(BUILD)/asan/tests/test_doctor: $(BUILD)/asan/tests/test_doctor.o \
+		$(addprefix $(BUILD)/asan/obj/,$(DOCTOR_OBJ)) $(ASAN_LIB)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) $(JSON_LIBS) -o $@
 
 # Keep the objects: make would delete them as intermediates and rebuild.
 .SECONDARY: $(ASAN_LIB) $(patsubst %,$(BUILD)/asan/tests/%.o,$(UNIT_TESTS))

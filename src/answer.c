@@ -79,9 +79,9 @@ static void answer_stats(struct answer_buf *b, const struct answer_ctx *ctx, uin
 	engine_stats(ctx->engine, now, (char *)b->p + b->len, need + 1);
 	b->len += need;
 	answer_text(b, "version %s\n", LINKNAME_VERSION);
-	answer_text(b, "joined");
+	answer_text(b, "joined ");
 	for (i = 0; i < engine_nlinks(ctx->engine); i++)
-		answer_text(b, " %s", engine_link_info(ctx->engine, i)->name);
+		answer_text(b, "%s%s", i ? " " : "", engine_link_info(ctx->engine, i)->name);
 	answer_text(b, "\n");
 	if (ctx->server)
 		answer_text(b, "monitor-subscribers %zu\nmonitor-dropped %llu\n",

@@ -30,6 +30,9 @@ static void usage(FILE *f)
 		"  announce             make linknamed announce now on every link\n"
 		"  monitor [-p] [-t]    events as they happen, after the current table\n"
 		"                       (-p: ';'-separated fields; -t: the table, then exit)\n"
+		"  doctor [--config PATH]\n"
+		"                       check nsswitch.conf, nscd, IPv6, the daemon, the\n"
+		"                       interfaces, the firewall: ok|warn|fail, what to do\n"
 		"  nss enable|disable|status [--file PATH] [--dry-run]\n"
 		"                       add or remove linkname in nsswitch.conf's hosts line\n\n"
 		"Options:\n"
@@ -37,7 +40,8 @@ static void usage(FILE *f)
 		"  -j, --json           print JSON\n"
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n\n"
-		"Exit status: 0 found, 1 not found, 2 usage error, 3 linknamed not reachable.\n",
+		"Exit status: 0 found, 1 not found, 2 usage error, 3 linknamed not reachable;\n"
+		"doctor: 0 nothing failed, 1 something failed; monitor: 0 on SIGINT/SIGTERM.\n",
 		QUERY_DEFAULT_SOCKET);
 }
 
@@ -159,6 +163,7 @@ static void print_stats(const char *text, size_t len, bool json)
 			break;
 		klen = (int)(sp - p);
 		vlen = (int)(nl - sp - 1);
+		number = vlen > 0;	/* "joined " with nothing joined is a string */
 		for (int i = 0; i < vlen; i++)
 			if (sp[1 + i] < '0' || sp[1 + i] > '9')
 				number = false;
@@ -271,6 +276,8 @@ int main(int argc, char **argv)
 		return nssconf_cli(argc - optind + 1, argv + optind - 1);
 	if (!strcmp(cmd, "monitor"))
 		return ctl_monitor(path, json, argc - optind + 1, argv + optind - 1);
+	if (!strcmp(cmd, "doctor"))
+		return ctl_doctor(path, json, argc - optind + 1, argv + optind - 1);
 	if (!strcmp(cmd, "list") && optind == argc) {
 		req.op = QUERY_LIST;
 	} else if (!strcmp(cmd, "resolve") && optind < argc) {
