@@ -304,6 +304,33 @@ static void test_event_malformed(void **state)
 	assert_int_equal(query_encode_event(&in, buf, sizeof(buf)), -1);
 }
 
+/* docs/PROTOCOL.md 11.8's example, octet for octet. */
+static void test_event_spec_example(void **state)
+{
+	static const uint8_t want[] = {
+		0x01, 0x01, 0x00, 0x36, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x21,
+		0x00, 0x01, 0x02, 0x04, 0x00, 0x00, 0x00, 0x00,
+		0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x1c, 0x2b, 0x3a, 0xff, 0xfe, 0x4d, 0x5e, 0x6f,
+		'e', 't', 'h', '0', 'h', '2',
+		0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x1c, 0x2b, 0x3a, 0xff, 0xfe, 0x4d, 0x5e, 0x6f,
+	};
+	struct query_event ev;
+	uint8_t buf[QUERY_EVENT_MAX];
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = QUERY_EV_NEW;
+	ev.ifindex = 2;
+	ev.ttl = 33;
+	ev.src = addr("fe80::1c2b:3aff:fe4d:5e6f");
+	memcpy(ev.ifname, "eth0", ev.ifname_len = 4);
+	memcpy(ev.name, "h2", ev.name_len = 2);
+	ev.naddrs = 1;
+	ev.addrs[0] = ev.src;
+	assert_int_equal(query_encode_event(&ev, buf, sizeof(buf)), (int)sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_event_back_to_back),
 		cmocka_unit_test(test_event_unknown_kind_skipped),
 		cmocka_unit_test(test_event_malformed),
+		cmocka_unit_test(test_event_spec_example),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
