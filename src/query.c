@@ -52,8 +52,6 @@ int query_encode_request(const struct query_request *req, uint8_t *buf, size_t l
 
 	if (req->op < QUERY_RESOLVE || req->op > QUERY_SUBSCRIBE)
 		return -1;
-	if (req->op == QUERY_SUBSCRIBE && req->version == 0)
-		return -1;
 	if (req->op == QUERY_RESOLVE && !name_valid(req->name, req->name_len))
 		return -1;
 	plen = query_payload_len(req);

@@ -82,9 +82,12 @@ static void test_subscribe_request(void **state)
 	buf[4] = 9;
 	assert_int_equal(query_decode_request(buf, 5, &out), 5);
 	assert_int_equal(out.version, 9);
-	/* Version 0 names nothing: the encoder refuses it. */
+	/* Any version encodes as it decodes (found by fuzz_query: version 0
+	 * decoded but did not encode back); the daemon refuses the ones it
+	 * does not speak. */
 	in.version = 0;
-	assert_int_equal(query_encode_request(&in, buf, sizeof(buf)), -1);
+	assert_int_equal(query_encode_request(&in, buf, sizeof(buf)), 5);
+	assert_int_equal(buf[4], 0);
 	in.version = 1;
 	assert_int_equal(query_encode_request(&in, buf, 4), -1);
 }
