@@ -355,7 +355,7 @@ static void test_req_encode_refuses(void **state)
 	struct query_request in;
 	uint8_t buf[QUERY_REQ_MAX + 64];
 	size_t i;
-	static const uint8_t bad_ops[] = { 0, 7, 0xff };
+	static const uint8_t bad_ops[] = { 0, 8, 0xff };	/* 7 is SUBSCRIBE */
 
 	(void)state;
 	memset(&in, 0, sizeof(in));
