@@ -136,7 +136,8 @@ for round in $(seq 1 20); do
 		-c 5000 >/dev/null &
 	flood=$!
 	for _ in 1 2 3 4 5; do
-		expect_rc 0 ctl h1 resolve h1
+		expect_rc 0 ctl h1 resolve h1		# over the query socket
+		expect_rc 0 on h1 "$BUILD/tests/gai" h1	# through NSS
 	done
 	wait "$flood"
 	dropped && break
