@@ -41,21 +41,31 @@ NL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libnl-route-3.0 2>/dev/null)
 NL_LIBS    := $(shell $(PKG_CONFIG) --libs libnl-route-3.0 2>/dev/null)
 SD_LIBS    := $(shell $(PKG_CONFIG) --libs libsystemd libsodium 2>/dev/null || echo -lsystemd -lsodium)
 CMOCKA_LIBS:= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+# linknamectl's JSON (monitor, doctor) and reading `nft -j` (doctor).
+JSON_CFLAGS:= $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JSON_LIBS  := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 
 # Debian packages needed to build and to run the tests and the demo.
 DEB_PKGS   := gcc make pkg-config libnl-3-dev libnl-route-3-dev libcmocka-dev \
 	      libsystemd-dev libsodium-dev iproute2 valgrind \
 	      systemd mandoc
+# linknamectl's JSON; nft for test_doctor.sh's rules (in lab namespaces only); python3
+# for the monitor and doctor tests (JSON per line, a subscriber that never reads).
+DEB_PKGS   += libjansson-dev nftables python3
 
 ENGINE_SRC := engine.c engine_link.c engine_rx.c engine_answer.c auth.c table.c sched.c ratelimit.c \
 	      wire.c name.c query.c
 DAEMON_SRC := linknamed.c options.c reload.c privdrop.c activation.c publish.c answer.c eventlog.c \
 	      config.c snap.c snapfile.c iface.c socket.c server.c loop.c log.c $(ENGINE_SRC)
+DAEMON_SRC += monitor.c
 CTL_SRC    := linknamectl.c client.c query.c wire.c name.c nssconf.c nssconf_cli.c
+CTL_SRC    += ctl_monitor.c ctl_doctor.c doctor.c doctor_fw.c doctor_nft.c doctor_ipt.c config.c
 NSS_SRC    := nss.c nss_conv.c nss_snap.c snap.c name.c
 UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv test_config \
 	      test_ratelimit test_auth test_nssconf test_snap test_engine test_server test_sdnotify \
 	      test_snapfile
+# SUBSCRIBE and its event records; the subscriber bound is in test_server.
+UNIT_TESTS += test_query_event test_doctor
 
 DAEMON_OBJ := $(addprefix $(BUILD)/obj/,$(DAEMON_SRC:.c=.o))
 CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
@@ -77,7 +87,7 @@ all: $(BUILD)/linknamed $(BUILD)/linknamectl $(BUILD)/libnss_linkname.so.2
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(NL_CFLAGS) $(CFLAGS) -fPIE -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(NL_CFLAGS) $(JSON_CFLAGS) $(CFLAGS) -fPIE -MMD -MP -c $< -o $@
 
 # The NSS module is loaded into every program: position-independent, and
 # only the _nss_linkname_* entry points are exported (src/nss.map). Each
@@ -105,7 +115,7 @@ $(BUILD)/linknamed: $(DAEMON_OBJ)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(NL_LIBS) $(SD_LIBS) -o $@
 
 $(BUILD)/linknamectl: $(CTL_OBJ)
-	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -o $@
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(JSON_LIBS) -o $@
 
 NSS_LDFLAGS := -shared -nostartfiles $(LDFLAGS) -Wl,--gc-sections -Wl,-z,defs,-z,noseparate-code
 $(BUILD)/libnss_linkname.so.2: $(NSS_OBJ) src/nss.map
@@ -155,6 +165,14 @@ $(BUILD)/tests/test_nssconf: $(BUILD)/tests/test_nssconf.o $(addprefix $(BUILD)/
 $(BUILD)/asan/tests/test_nssconf: $(BUILD)/asan/tests/test_nssconf.o \
 		$(addprefix $(BUILD)/asan/obj/,$(NSSCONF_OBJ))
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -o $@
+
+# linknamectl doctor's checks, on the rulesets of tests/doctor.
+DOCTOR_OBJ := doctor.o doctor_fw.o doctor_nft.o doctor_ipt.o nssconf.o
+$(BUILD)/tests/test_doctor.o $(BUILD)/asan/tests/test_doctor.o: \
+	CPPFLAGS += -DDOCTOR_FIXTURES=\"$(CURDIR)/tests/doctor\"
+$(BUILD)/tests/test_doctor: $(BUILD)/tests/test_doctor.o $(addprefix $(BUILD)/obj/,$(DOCTOR_OBJ)) \
+		$(UNIT_LIB)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) $(JSON_LIBS) -o $@
 
 # Small test programs used by the namespace tests.
 $(BUILD)/tests/gai: $(BUILD)/tools/gai.o
@@ -263,6 +281,10 @@ $(BUILD)/asan/tests/test_sdnotify: $(BUILD)/asan/tests/test_sdnotify.o $(BUILD)/
 $(BUILD)/asan/tests/test_snapfile: $(BUILD)/asan/tests/test_snapfile.o \
 		$(addprefix $(BUILD)/asan/obj/,snapfile.o nss_snap.o) $(ASAN_LIB)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -pthread -o $@
+
+$(BUILD)/asan/tests/test_doctor: $(BUILD)/asan/tests/test_doctor.o \
+		$(addprefix $(BUILD)/asan/obj/,$(DOCTOR_OBJ)) $(ASAN_LIB)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) $(JSON_LIBS) -o $@
 
 # Keep the objects: make would delete them as intermediates and rebuild.
 .SECONDARY: $(ASAN_LIB) $(patsubst %,$(BUILD)/asan/tests/%.o,$(UNIT_TESTS))

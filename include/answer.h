@@ -9,9 +9,11 @@
 
 #include "engine.h"
 #include "query.h"
+#include "server.h"
 
 struct answer_ctx {
 	struct engine *engine;
+	struct server *server;		/* for its subscriber counts in STATS */
 };
 
 /* A server_answer_fn (server.h); arg is a struct answer_ctx. */

@@ -24,6 +24,11 @@ const char *client_socket_path(const char *path);
  * daemon), -ETIMEDOUT, -EPERM (wrong peer), -EPROTO (bad response), ... */
 int client_query(const char *path, const struct query_request *req, int timeout_ms,
 		 struct client_response *resp);
+/* The same, but on success the connection stays open and *keep is its
+ * descriptor (non-blocking, close-on-exec): after a SUBSCRIBE, the event
+ * records follow on it. */
+int client_open(const char *path, const struct query_request *req, int timeout_ms,
+		struct client_response *resp, int *keep);
 void client_response_free(struct client_response *resp);
 
 #endif

@@ -73,7 +73,8 @@ enum engine_event_kind {
 	ENGINE_EV_GOODBYE,	/* it left (GOODBYE) */
 	ENGINE_EV_EXPIRED,	/* its lifetime ran out */
 	ENGINE_EV_CONFLICT,	/* a name conflict, see enum engine_conflict */
-	ENGINE_EV_REFUSED,	/* a datagram refused (only with log_refused) */
+	ENGINE_EV_REFUSED,	/* a datagram refused (only with log_refused or
+				 * while monitored) */
 };
 
 enum engine_conflict {
@@ -94,6 +95,7 @@ struct engine_event {
 	struct in6_addr src;		/* who sent what caused it */
 	uint8_t naddrs;			/* the neighbour's addresses now */
 	struct in6_addr addrs[WIRE_MAX_ADDRS];
+	uint32_t ttl;			/* NEW, CHANGED: seconds the entry lives */
 };
 
 enum engine_action_type {
@@ -191,6 +193,9 @@ enum engine_verdict engine_receive(struct engine *e, const struct engine_datagra
 void engine_tick(struct engine *e, uint64_t now, uint64_t wall);
 /* When engine_tick next has work; UINT64_MAX if never. */
 uint64_t engine_next_deadline(const struct engine *e);
+/* Someone watches events (linknamectl monitor): REFUSED events are made
+ * then too, not only with log_refused. */
+void engine_set_monitored(struct engine *e, bool on);
 /* Announce now on every link (an operator's request). */
 void engine_announce_now(struct engine *e, uint64_t now);
 /* Leaving: GOODBYE on every link. */

@@ -48,6 +48,7 @@ struct engine {
 	struct sched_params sp;
 	struct auth_keys keys;
 	bool log_refused;
+	bool monitored;			/* engine_set_monitored */
 	engine_rnd_fn rnd;
 	void *rnd_arg;
 	uint64_t started;

@@ -42,4 +42,16 @@ int nssconf_disable(const char *in, size_t len, char **out, size_t *outlen,
  * understood. msg gets "line N: <the hosts line>" or the reason. */
 int nssconf_status(const char *in, size_t len, char *msg, size_t msglen);
 
+/* One service of the hosts line as glibc reads it, for linknamectl doctor. */
+struct nssconf_service {
+	char name[64];		/* longer names are cut (glibc would not load them) */
+	char action[128];	/* the action item inside "[...]", "" if none */
+};
+
+/* The hosts line's services in order, at most max of them: returns how
+ * many, with *lineno the line's number and msg "line N: <the line>"; or
+ * -1 if the text is not understood (msg says why). */
+int nssconf_services(const char *in, size_t len, struct nssconf_service *out, size_t max,
+		     size_t *lineno, char *msg, size_t msglen);
+
 #endif

@@ -33,6 +33,9 @@ enum query_op {
 	QUERY_ANNOUNCE = 5,	/* payload: empty; root or the daemon's user only */
 	QUERY_SNAPSHOT = 6,	/* retired: answered BADREQ (the NSS module maps
 				 * the snapshot file, snapfile.h) */
+	QUERY_SUBSCRIBE = 7,	/* payload: u8 event version; answer: LIST's
+				 * records, then event records until either
+				 * side closes (docs/PROTOCOL.md 11.8) */
 };
 
 enum query_status {
@@ -40,6 +43,7 @@ enum query_status {
 	QUERY_NOTFOUND = 1,
 	QUERY_BADREQ   = 2,
 	QUERY_DENIED   = 3,	/* the client may not ask this */
+	QUERY_BUSY     = 4,	/* SUBSCRIBE: every subscriber slot is taken */
 };
 
 #define QUERY_REC_CONFLICT	0x01	/* this name is also ours on that link */
@@ -51,6 +55,7 @@ struct query_request {
 	char name[WIRE_NAME_MAX + 1];
 	struct in6_addr addr;
 	uint32_t ifindex;
+	uint8_t version;		/* SUBSCRIBE: the event records the client reads */
 };
 
 struct query_record {
@@ -88,5 +93,54 @@ size_t query_record_len(const struct query_record *r);
 int query_encode_record(const struct query_record *r, uint8_t *buf, size_t len);
 /* Returns octets consumed, or -1 if malformed or truncated. */
 int query_decode_record(const uint8_t *buf, size_t len, struct query_record *r);
+
+/* SUBSCRIBE's event records (docs/PROTOCOL.md 11.8): a 4-octet header
+ * (version, kind, u16 length of the rest), a fixed part, then the
+ * variable fields. */
+#define QUERY_EVENT_VERSION	1
+#define QUERY_EVENT_HDR_LEN	4
+#define QUERY_EVENT_FIXED_LEN	32	/* after the header, before the variable fields */
+#define QUERY_EVENT_IFNAME_MAX	15
+#define QUERY_EVENT_REASON_MAX	31
+#define QUERY_EVENT_MAX		(QUERY_EVENT_HDR_LEN + QUERY_EVENT_FIXED_LEN + \
+				 QUERY_EVENT_IFNAME_MAX + WIRE_NAME_MAX + \
+				 QUERY_EVENT_REASON_MAX + WIRE_MAX_ADDRS * 16)
+
+enum query_event_kind {
+	QUERY_EV_NEW      = 1,	/* a neighbour appeared */
+	QUERY_EV_CHANGED  = 2,	/* its addresses changed */
+	QUERY_EV_GOODBYE  = 3,	/* it left, saying GOODBYE */
+	QUERY_EV_EXPIRED  = 4,	/* its lifetime ran out */
+	QUERY_EV_CONFLICT = 5,	/* a name conflict (flags say which) */
+	QUERY_EV_REFUSED  = 6,	/* a datagram refused (reason, source) */
+	QUERY_EV_LOST     = 7,	/* the last record: this subscriber fell too far
+				 * behind and the daemon closes the stream */
+};
+#define QUERY_EV_KIND_MAX	QUERY_EV_LOST
+
+#define QUERY_EVF_TAKEN_OVER	0x01	/* CHANGED: a claim taken, the holder silent */
+#define QUERY_EVF_OURS		0x02	/* CONFLICT: a neighbour announces our name */
+#define QUERY_EVF_HELD		0x04	/* CONFLICT: a claim on a name a live host holds */
+
+struct query_event {
+	uint8_t kind;			/* enum query_event_kind */
+	uint8_t flags;			/* QUERY_EVF_* */
+	uint32_t ifindex;
+	uint32_t ttl;			/* NEW, CHANGED: seconds the entry lives */
+	struct in6_addr src;		/* who sent what caused it (:: if nobody) */
+	uint8_t ifname_len, name_len, reason_len, naddrs;
+	char ifname[QUERY_EVENT_IFNAME_MAX + 1];	/* NUL-terminated */
+	char name[WIRE_NAME_MAX + 1];			/* "" for a refused datagram */
+	char reason[QUERY_EVENT_REASON_MAX + 1];	/* REFUSED: "bad-mac", ... */
+	struct in6_addr addrs[WIRE_MAX_ADDRS];
+};
+
+size_t query_event_len(const struct query_event *ev);
+/* Returns octets written, or -1 if ev is invalid or does not fit. */
+int query_encode_event(const struct query_event *ev, uint8_t *buf, size_t len);
+/* >0: octets of one complete record (*ev filled, or, for a kind this
+ * version does not know, *ev->kind is 0 and the record is to be skipped);
+ * 0: need more octets; -1: malformed. */
+int query_decode_event(const uint8_t *buf, size_t len, struct query_event *ev);
 
 #endif

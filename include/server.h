@@ -22,6 +22,14 @@
 #define SERVER_MAX_CLIENTS	64
 #define SERVER_CLIENT_MS	1000
 #define SERVER_ACCEPT_BATCH	16	/* accepts per wake-up */
+/* SUBSCRIBE (linknamectl monitor): subscribers have their own limit and
+ * list, so they never take a lookup's place; each may have at most
+ * SERVER_SUB_BUF octets of events queued in the daemon (on top of the
+ * answer to its request) and SERVER_SUB_SNDBUF in the kernel. One that
+ * falls further behind gets a LOST record and is dropped, and counted. */
+#define SERVER_MAX_SUBSCRIBERS	16
+#define SERVER_SUB_BUF		(64 * 1024)
+#define SERVER_SUB_SNDBUF	(16 * 1024)
 
 /* Builds the whole response (header and records) for one request into a
  * malloc'd buffer; returns NULL on allocation failure. *pass_fd (-1 by
@@ -43,5 +51,12 @@ uint64_t server_next_deadline(const struct server *s);
 /* Drop clients past their deadline, and release the memory of every client
  * dropped since the last call. Between batches only. */
 void server_expire(struct server *s, uint64_t now);
+/* Queue one event record (query_encode_event) for every subscriber. It
+ * never sends nor blocks: the loop sends when the sockets can take it.
+ * May be called from inside a handler. */
+void server_broadcast(struct server *s, const uint8_t *rec, size_t len);
+size_t server_subscribers(const struct server *s);
+/* Subscribers dropped for falling behind, since the server opened. */
+uint64_t server_subscribers_dropped(const struct server *s);
 
 #endif

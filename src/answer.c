@@ -1,5 +1,7 @@
 /* answer: query socket responses. */
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,15 +47,46 @@ static void answer_record(const struct engine_record *rec, void *arg)
 	b->count++;
 }
 
-/* Statistics are "key value" lines: easy to read, to grep and to extend. */
-static void answer_stats(struct answer_buf *b, const struct engine *e, uint64_t now)
+static void answer_text(struct answer_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void answer_text(struct answer_buf *b, const char *fmt, ...)
 {
-	size_t need = engine_stats(e, now, NULL, 0);
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !answer_reserve(b, (size_t)n + 1))
+		return;
+	va_start(ap, fmt);
+	vsnprintf((char *)b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* Statistics are "key value" lines: easy to read, to grep and to extend.
+ * The engine's, then what only the daemon knows: its version, the links
+ * it joined (names have no blanks), its monitors (linknamectl doctor and
+ * monitor read them). */
+static void answer_stats(struct answer_buf *b, const struct answer_ctx *ctx, uint64_t now)
+{
+	size_t need = engine_stats(ctx->engine, now, NULL, 0), i;
 
 	if (!answer_reserve(b, need + 1))
 		return;
-	engine_stats(e, now, (char *)b->p + b->len, need + 1);
+	engine_stats(ctx->engine, now, (char *)b->p + b->len, need + 1);
 	b->len += need;
+	answer_text(b, "version %s\n", LINKNAME_VERSION);
+	answer_text(b, "joined ");
+	for (i = 0; i < engine_nlinks(ctx->engine); i++)
+		answer_text(b, "%s%s", i ? " " : "", engine_link_info(ctx->engine, i)->name);
+	answer_text(b, "\n");
+	if (ctx->server)
+		answer_text(b, "monitor-subscribers %zu\nmonitor-dropped %llu\n",
+			    server_subscribers(ctx->server),
+			    (unsigned long long)server_subscribers_dropped(ctx->server));
 }
 
 uint8_t *answer_request(const struct query_request *req, uid_t uid, size_t *len, int *pass_fd,
@@ -80,7 +113,15 @@ uint8_t *answer_request(const struct query_request *req, uid_t uid, size_t *len,
 		engine_list(ctx->engine, now, answer_record, &b);
 		break;
 	case QUERY_STATS:
-		answer_stats(&b, ctx->engine, now);
+		answer_stats(&b, ctx, now);
+		break;
+	case QUERY_SUBSCRIBE:
+		/* The table as LIST gives it, then events from this moment on,
+		 * so a monitor misses nothing in between. */
+		if (req->version != QUERY_EVENT_VERSION)
+			h.status = QUERY_BADREQ;
+		else
+			engine_list(ctx->engine, now, answer_record, &b);
 		break;
 	case QUERY_SNAPSHOT:
 		/* Retired: the NSS module maps our snapshot file itself. */

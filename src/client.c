@@ -219,6 +219,13 @@ int
 client_query(const char *path, const struct query_request *req, int timeout_ms,
 	     struct client_response *resp)
 {
+	return client_open(path, req, timeout_ms, resp, NULL);
+}
+
+int
+client_open(const char *path, const struct query_request *req, int timeout_ms,
+	    struct client_response *resp, int *keep)
+{
 	uint8_t buf[QUERY_REQ_MAX];
 	struct sockaddr_un su;
 	int64_t deadline;
@@ -249,7 +256,10 @@ client_query(const char *path, const struct query_request *req, int timeout_ms,
 		r = check_peer(fd);
 	if (r == 0)
 		r = exchange(fd, buf, (size_t)reqlen, deadline, resp);
-	close(fd);
+	if (r == 0 && keep != NULL)
+		*keep = fd;
+	else
+		close(fd);
 	if (r < 0) {
 		free(resp->records);
 		memset(resp, 0, sizeof(*resp));

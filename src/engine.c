@@ -104,8 +104,15 @@ struct engine_event *engine_emit(struct engine *e, enum engine_event_kind kind,
 	if (now_is) {
 		ev->naddrs = now_is->naddrs;
 		memcpy(ev->addrs, now_is->addrs, now_is->naddrs * sizeof(ev->addrs[0]));
+		if (now_is->expires > e->now)
+			ev->ttl = (uint32_t)((now_is->expires - e->now + 999) / 1000);
 	}
 	return ev;
+}
+
+void engine_set_monitored(struct engine *e, bool on)
+{
+	e->monitored = on;
 }
 
 /* Strictly increasing, so receivers can refuse anything not newer. */

@@ -391,12 +391,16 @@ enum engine_verdict engine_receive(struct engine *e, const struct engine_datagra
 	m.name_len = 0;
 	v = engine_rx(e, d, &m, &l);
 	e->counts[v]++;
-	if (v != ENGINE_ACCEPTED && e->log_refused) {
+	if (v != ENGINE_ACCEPTED && (e->log_refused || e->monitored)) {
 		struct engine_event *ev = engine_emit(e, ENGINE_EV_REFUSED, l, m.name, m.name_len,
 						      &d->src, NULL);
 
-		if (ev)
+		if (ev) {
 			ev->reason = v;
+			/* Refused before its link was looked up: say where it came. */
+			if (!l)
+				ev->ifindex = d->ifindex;
+		}
 	}
 	return v;
 }

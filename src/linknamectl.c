@@ -9,14 +9,10 @@
 #include <string.h>
 
 #include "client.h"
+#include "ctl.h"
 #include "nssconf_cli.h"
 #include "name.h"
 #include "query.h"
-
-/* Exit codes, documented in --help and README.md. */
-enum { EXIT_FOUND = 0, EXIT_NOTFOUND = 1, EXIT_USAGE = 2, EXIT_NODAEMON = 3 };
-
-#define CTL_TIMEOUT_MS 2000
 
 static void usage(FILE *f)
 {
@@ -25,10 +21,18 @@ static void usage(FILE *f)
 		"Ask linknamed about the names it has learned on the local links.\n\n"
 		"Commands:\n"
 		"  list                 every neighbour known, per interface\n"
-		"  resolve NAME         the addresses of NAME, as ADDRESS%%INTERFACE\n"
+		"  resolve [--format=F] NAME\n"
+		"                       the addresses of NAME, one per line, as F says:\n"
+		"                       addr%%if (default: fe80::1%%eth0), addr (fe80::1),\n"
+		"                       addr%%index (fe80::1%%2) or uri ([fe80::1%%25eth0])\n"
 		"  reverse ADDRESS      the name holding a link-local ADDRESS\n"
 		"  stats                packets, drops by reason, table size, interfaces, uptime\n"
 		"  announce             make linknamed announce now on every link\n"
+		"  monitor [-p] [-t]    events as they happen, after the current table\n"
+		"                       (-p: ';'-separated fields; -t: the table, then exit)\n"
+		"  doctor [--config PATH]\n"
+		"                       check nsswitch.conf, nscd, IPv6, the daemon, the\n"
+		"                       interfaces, the firewall: ok|warn|fail, what to do\n"
 		"  nss enable|disable|status [--file PATH] [--dry-run]\n"
 		"                       add or remove linkname in nsswitch.conf's hosts line\n\n"
 		"Options:\n"
@@ -36,15 +40,23 @@ static void usage(FILE *f)
 		"  -j, --json           print JSON\n"
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n\n"
-		"Exit status: 0 found, 1 not found, 2 usage error, 3 linknamed not reachable.\n",
+		"Exit status: 0 found, 1 not found, 2 usage error, 3 linknamed not reachable;\n"
+		"doctor: 0 nothing failed, 1 something failed; monitor: 0 on SIGINT/SIGTERM.\n",
 		QUERY_DEFAULT_SOCKET);
 }
 
-static const char *ifname(uint32_t ifindex, char buf[IF_NAMESIZE])
+const char *ctl_ifname(uint32_t ifindex, char buf[IF_NAMESIZE])
 {
 	if (!if_indextoname(ifindex, buf))
 		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
 	return buf;
+}
+
+void ctl_unreachable(const char *path, int err)
+{
+	fprintf(stderr, "linknamectl: cannot reach linknamed at %s: %s%s\n",
+		client_socket_path(path), strerror(-err),
+		err == -ECONNREFUSED || err == -ENOENT ? " (is linknamed running?)" : "");
 }
 
 static void print_json_string(const char *s)
@@ -63,12 +75,50 @@ static void print_json_string(const char *s)
 	putchar('"');
 }
 
+/* resolve --format: how an address is written, for programs that do not
+ * go through NSS (static Go binaries, musl) and scripts. */
+enum addr_format { FMT_ADDR_IF, FMT_ADDR, FMT_ADDR_INDEX, FMT_URI };
+static const char *const addr_formats[] = {
+	[FMT_ADDR_IF] = "addr%if", [FMT_ADDR] = "addr", [FMT_ADDR_INDEX] = "addr%index",
+	[FMT_URI] = "uri",
+};
+static enum addr_format resolve_format = FMT_ADDR_IF;
+
+static int parse_format(const char *s)
+{
+	for (size_t i = 0; i < sizeof(addr_formats) / sizeof(addr_formats[0]); i++)
+		if (!strcmp(s, addr_formats[i]))
+			return (int)i;
+	fprintf(stderr, "linknamectl: unknown --format '%s' (addr%%if, addr, addr%%index or uri)\n",
+		s);
+	return -1;
+}
+
+/* One address as --format says; uri is RFC 6874's "[fe80::1%25eth0]". */
+static void print_addr(const char *a, const char *ifn, uint32_t ifindex)
+{
+	switch (resolve_format) {
+	case FMT_ADDR:
+		printf("%s\n", a);
+		break;
+	case FMT_ADDR_INDEX:
+		printf("%s%%%u\n", a, ifindex);
+		break;
+	case FMT_URI:
+		printf("[%s%%25%s]\n", a, ifn);
+		break;
+	default:
+		printf("%s%%%s\n", a, ifn);
+		break;
+	}
+}
+
 static void print_record(const struct query_record *r, bool json, bool first, bool list)
 {
 	char ifn[IF_NAMESIZE], a[INET6_ADDRSTRLEN];
 	unsigned int i;
 
-	ifname(r->ifindex, ifn);
+	ctl_ifname(r->ifindex, ifn);
 	if (json) {
 		printf("%s\n  {\"name\": ", first ? "" : ",");
 		print_json_string(r->name);
@@ -91,7 +141,7 @@ static void print_record(const struct query_record *r, bool json, bool first, bo
 			       r->flags & QUERY_REC_SELF ? "  self" : "",
 			       r->flags & QUERY_REC_CONFLICT ? "  CONFLICT" : "");
 		else
-			printf("%s%%%s\n", a, ifn);
+			print_addr(a, ifn, r->ifindex);
 	}
 }
 
@@ -113,6 +163,7 @@ static void print_stats(const char *text, size_t len, bool json)
 			break;
 		klen = (int)(sp - p);
 		vlen = (int)(nl - sp - 1);
+		number = vlen > 0;	/* "joined " with nothing joined is a string */
 		for (int i = 0; i < vlen; i++)
 			if (sp[1 + i] < '0' || sp[1 + i] > '9')
 				number = false;
@@ -139,9 +190,7 @@ static int run(const char *path, const struct query_request *req, bool json, con
 
 	err = client_query(path, req, CTL_TIMEOUT_MS, &resp);
 	if (err < 0) {
-		fprintf(stderr, "linknamectl: cannot reach linknamed at %s: %s%s\n",
-			client_socket_path(path), strerror(-err),
-			err == -ECONNREFUSED || err == -ENOENT ? " (is linknamed running?)" : "");
+		ctl_unreachable(path, err);
 		return EXIT_NODAEMON;
 	}
 	if (resp.hdr.status == QUERY_BADREQ || resp.hdr.status == QUERY_DENIED) {
@@ -225,9 +274,31 @@ int main(int argc, char **argv)
 	cmd = argv[optind++];
 	if (!strcmp(cmd, "nss"))
 		return nssconf_cli(argc - optind + 1, argv + optind - 1);
+	if (!strcmp(cmd, "monitor"))
+		return ctl_monitor(path, json, argc - optind + 1, argv + optind - 1);
+	if (!strcmp(cmd, "doctor"))
+		return ctl_doctor(path, json, argc - optind + 1, argv + optind - 1);
 	if (!strcmp(cmd, "list") && optind == argc) {
 		req.op = QUERY_LIST;
-	} else if (!strcmp(cmd, "resolve") && optind + 1 == argc) {
+	} else if (!strcmp(cmd, "resolve") && optind < argc) {
+		for (; optind + 1 < argc; optind++) {
+			const char *v = argv[optind];
+			int f;
+
+			if (!strncmp(v, "--format=", 9))
+				v += 9;
+			else if (!strcmp(v, "--format") && optind + 2 < argc)
+				v = argv[++optind];
+			else
+				break;
+			if ((f = parse_format(v)) < 0)
+				return EXIT_USAGE;
+			resolve_format = (enum addr_format)f;
+		}
+		if (optind + 1 != argc) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
 		what = argv[optind];
 		if (!name_valid_str(what)) {
 			fprintf(stderr, "linknamectl: '%s' is not a linkname name (one label: "

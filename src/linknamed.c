@@ -22,6 +22,7 @@
 #include "iface.h"
 #include "log.h"
 #include "loop.h"
+#include "monitor.h"
 #include "options.h"
 #include "privdrop.h"
 #include "publish.h"
@@ -100,6 +101,7 @@ static void carry_out(void)
 			break;
 		case ENGINE_ACT_EVENT:
 			eventlog_event(&a.u.event, loop_now_ms());
+			monitor_event(d.server, &a.u.event);
 			break;
 		case ENGINE_ACT_LOG:
 			if (a.u.log.level == ENGINE_LOG_WARN)
@@ -226,6 +228,7 @@ static void start(int argc, char **argv)
 			     server_open(d.set.cfg.socket, d.epfd, answer_request, &d.answer);
 	if (!d.server)
 		fatalx("cannot open the query socket %s", d.set.cfg.socket);
+	d.answer.server = d.server;
 	if (loop_add(d.epfd, &d.sig, EPOLLIN) < 0 || loop_add(d.epfd, &d.udp, EPOLLIN) < 0)
 		fatal("epoll_ctl");
 	d.iface = iface_init(on_iface, NULL);
@@ -285,6 +288,7 @@ int main(int argc, char **argv)
 		engine_tick(d.engine, now, wall_ms());
 		carry_out();
 		server_expire(d.server, now);
+		monitor_sync(d.engine, d.server);
 		publish_update(d.publish, d.engine, now);
 	}
 

@@ -451,3 +451,34 @@ int nssconf_status(const char *in, size_t len, char *msg, size_t msglen)
 			return 1;
 	return 0;
 }
+
+int nssconf_services(const char *in, size_t len, struct nssconf_service *out, size_t max,
+		     size_t *lineno, char *msg, size_t msglen)
+{
+	struct nssconf_hosts h;
+	size_t i, n;
+
+	if (nssconf_parse(in, len, &h, msg, msglen) < 0)
+		return -1;
+	*lineno = h.lineno;
+	for (i = 0; i < h.n && i < max; i++) {
+		const struct nssconf_entry *e = &h.e[i];
+		size_t a = e->name_end, b = e->end;
+
+		n = e->name_end - e->start;
+		snprintf(out[i].name, sizeof(out[i].name), "%.*s", (int)n, in + e->start);
+		/* The action item without its brackets and outer blanks. */
+		while (a < b && in[a] != '[')
+			a++;
+		if (a < b) {
+			a++;
+			b--;	/* at ']' */
+		}
+		a = nssconf_skip_blanks(in, a, b);
+		while (b > a && nssconf_blank(in[b - 1]))
+			b--;
+		snprintf(out[i].action, sizeof(out[i].action), "%.*s", (int)(b - a), in + a);
+	}
+	nssconf_describe(in, &h, msg, msglen);
+	return (int)i;
+}

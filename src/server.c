@@ -1,4 +1,5 @@
-/* server: accepts query clients, reads one request, writes one response. */
+/* server: accepts query clients, reads one request, writes one response;
+ * a SUBSCRIBE client stays, and gets event records until it goes. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -24,6 +25,11 @@ struct server_client {
 	uint64_t deadline;
 	uid_t uid;			/* from SO_PEERCRED */
 	bool dead;			/* closed, memory not yet released */
+	/* A subscriber: out is a queue of outcap octets, the response's own
+	 * octets (initial_left of them unsent) on top of SERVER_SUB_BUF. */
+	bool sub;
+	bool closing;			/* LOST queued: close once sent or at deadline */
+	size_t outcap, initial_left;
 	struct server_client *next;
 };
 
@@ -35,6 +41,9 @@ struct server {
 	void *arg;
 	struct server_client *clients;
 	size_t nclients;
+	struct server_client *subs;	/* subscribers, never counted in nclients */
+	size_t nsubs;
+	uint64_t subs_dropped;
 	struct server_client *dead;	/* closed; freed by server_reap() */
 };
 
@@ -47,13 +56,16 @@ static void server_client_close(struct server_client *c)
 	struct server *s = c->srv;
 	struct server_client **pp;
 
-	for (pp = &s->clients; *pp; pp = &(*pp)->next) {
+	for (pp = c->sub ? &s->subs : &s->clients; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
 	}
-	s->nclients--;
+	if (c->sub)
+		s->nsubs--;
+	else
+		s->nclients--;
 	loop_del(s->epfd, &c->w);
 	close(c->w.fd);
 	c->w.fd = -1;
@@ -111,20 +123,28 @@ static void server_client_flush(struct server_client *c)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				loop_mod(c->srv->epfd, &c->w, EPOLLOUT);
+				/* A subscriber is also watched for hanging up. */
+				loop_mod(c->srv->epfd, &c->w, c->sub ? EPOLLIN | EPOLLOUT : EPOLLOUT);
 				return;
 			}
 			log_debug("query client: send failed: %s", strerror(errno));
-			break;
+			server_client_close(c);
+			return;
 		}
 		c->outoff += (size_t)n;
+		c->initial_left -= (size_t)n < c->initial_left ? (size_t)n : c->initial_left;
+	}
+	if (c->sub && !c->closing) {
+		c->outoff = c->outlen = 0;
+		loop_mod(c->srv->epfd, &c->w, EPOLLIN);
+		return;
 	}
 	server_client_close(c);
 }
 
-static void server_client_bad(struct server_client *c)
+static void server_client_status(struct server_client *c, uint8_t status)
 {
-	struct query_response_hdr h = { .status = QUERY_BADREQ };
+	struct query_response_hdr h = { .status = status };
 
 	c->out = malloc(QUERY_RESP_HDR_LEN);
 	if (!c->out) {
@@ -136,6 +156,45 @@ static void server_client_bad(struct server_client *c)
 	server_client_flush(c);
 }
 
+/* The answer to SUBSCRIBE went out as any other; from now on the client is
+ * a subscriber: off the clients' list and limit, no deadline, and a small
+ * kernel send buffer, so what one subscriber that never reads can pin is
+ * bounded there too. */
+static void server_make_subscriber(struct server_client *c)
+{
+	struct server *s = c->srv;
+	struct server_client **pp;
+	int sndbuf = SERVER_SUB_SNDBUF;
+
+	for (pp = &s->clients; *pp && *pp != c; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = c->next;
+	s->nclients--;
+	c->sub = true;
+	c->deadline = UINT64_MAX;
+	c->outcap = c->outlen;
+	c->initial_left = c->outlen;
+	c->next = s->subs;
+	s->subs = c;
+	s->nsubs++;
+	if (setsockopt(c->w.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) < 0)
+		log_debug("query subscriber: SO_SNDBUF: %s", strerror(errno));
+}
+
+/* A subscriber sends nothing after its request: octets or a hang-up both
+ * end it. */
+static void server_sub_readable(struct server_client *c)
+{
+	uint8_t buf[64];
+	ssize_t n = recv(c->w.fd, buf, sizeof(buf), 0);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	log_debug("query subscriber: %s", n == 0 ? "went away" : "sent octets after SUBSCRIBE");
+	server_client_close(c);
+}
+
 static void server_client_event(struct loop_watch *w, uint32_t events)
 {
 	struct server_client *c = (struct server_client *)w;
@@ -145,6 +204,16 @@ static void server_client_event(struct loop_watch *w, uint32_t events)
 
 	if (c->dead)
 		return;		/* dropped earlier in this batch */
+	if (c->sub) {
+		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+			server_sub_readable(c);
+			if (c->dead)
+				return;
+		}
+		if (c->outoff < c->outlen)
+			server_client_flush(c);
+		return;
+	}
 	if (c->out) {
 		server_client_flush(c);
 		return;
@@ -164,7 +233,13 @@ static void server_client_event(struct loop_watch *w, uint32_t events)
 		return;
 	if (r <= 0) {
 		log_debug("query client: bad request");
-		server_client_bad(c);
+		server_client_status(c, QUERY_BADREQ);
+		return;
+	}
+	if (req.op == QUERY_SUBSCRIBE && c->srv->nsubs >= SERVER_MAX_SUBSCRIBERS) {
+		log_debug("query socket: %d subscribers already, refusing one",
+			  SERVER_MAX_SUBSCRIBERS);
+		server_client_status(c, QUERY_BUSY);
 		return;
 	}
 	c->out = c->srv->fn(&req, c->uid, &c->outlen, &c->pass_fd, c->srv->arg);
@@ -173,7 +248,86 @@ static void server_client_event(struct loop_watch *w, uint32_t events)
 		server_client_close(c);
 		return;
 	}
+	if (req.op == QUERY_SUBSCRIBE && c->outlen >= QUERY_RESP_HDR_LEN &&
+	    c->out[1] == QUERY_OK)
+		server_make_subscriber(c);
 	server_client_flush(c);
+}
+
+/* Queues rec for subscriber c, which is dropped instead if that would put
+ * more than SERVER_SUB_BUF octets of events behind what it has read: it
+ * gets a LOST record (room for it is always kept) and is closed once that
+ * is sent, or at its deadline if it does not read at all. */
+static void server_sub_queue(struct server_client *c, const uint8_t *rec, size_t len,
+			     uint64_t now)
+{
+	static const struct query_event lost = { .kind = QUERY_EV_LOST };
+	uint8_t lostrec[QUERY_EVENT_HDR_LEN + QUERY_EVENT_FIXED_LEN];
+	size_t pending = c->outlen - c->outoff, room = c->initial_left + SERVER_SUB_BUF;
+	bool idle = pending == 0;
+
+	if (c->closing)
+		return;
+	if (pending + len + sizeof(lostrec) > room) {
+		query_encode_event(&lost, lostrec, sizeof(lostrec));
+		rec = lostrec;
+		len = sizeof(lostrec);
+		c->closing = true;
+		c->deadline = now + SERVER_CLIENT_MS;
+		c->srv->subs_dropped++;
+		log_debug("query subscriber: %zu octets behind, dropping it", pending);
+	}
+	if (c->outoff && c->outlen + len > c->outcap) {
+		memmove(c->out, c->out + c->outoff, pending);
+		c->outoff = 0;
+		c->outlen = pending;
+	}
+	if (c->outlen + len > c->outcap) {
+		size_t cap = c->outcap * 2 > c->outlen + len ? c->outcap * 2 : c->outlen + len;
+		uint8_t *p;
+
+		if (cap > room)
+			cap = room;
+		p = realloc(c->out, cap);
+		if (!p) {
+			log_warnx("query subscriber: out of memory, dropping it");
+			c->srv->subs_dropped++;
+			server_client_close(c);
+			return;
+		}
+		c->out = p;
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->outlen, rec, len);
+	c->outlen += len;
+	/* Sent when the socket says it can take it, once per loop turn for
+	 * every record queued meanwhile: never a send from here. */
+	if (idle)
+		loop_mod(c->srv->epfd, &c->w, EPOLLIN | EPOLLOUT);
+}
+
+void server_broadcast(struct server *s, const uint8_t *rec, size_t len)
+{
+	struct server_client *c, *next;
+	uint64_t now;
+
+	if (!s->subs)
+		return;
+	now = loop_now_ms();
+	for (c = s->subs; c; c = next) {
+		next = c->next;
+		server_sub_queue(c, rec, len, now);
+	}
+}
+
+size_t server_subscribers(const struct server *s)
+{
+	return s->nsubs;
+}
+
+uint64_t server_subscribers_dropped(const struct server *s)
+{
+	return s->subs_dropped;
 }
 
 /* Full: drop the client that has waited longest without sending a whole
@@ -314,6 +468,8 @@ void server_close(struct server *s)
 		return;
 	while (s->clients)
 		server_client_close(s->clients);
+	while (s->subs)
+		server_client_close(s->subs);
 	server_reap(s);
 	loop_del(s->epfd, &s->w);
 	close(s->w.fd);
@@ -334,6 +490,9 @@ uint64_t server_next_deadline(const struct server *s)
 	for (c = s->clients; c; c = c->next)
 		if (c->deadline < next)
 			next = c->deadline;
+	for (c = s->subs; c; c = c->next)
+		if (c->deadline < next)
+			next = c->deadline;
 	return next;
 }
 
@@ -347,6 +506,12 @@ void server_expire(struct server *s, uint64_t now)
 			log_debug("query client: timed out");
 			server_client_close(c);
 		}
+	}
+	/* Only a dropped subscriber has a deadline: the time to read its LOST. */
+	for (c = s->subs; c; c = next) {
+		next = c->next;
+		if (c->deadline <= now)
+			server_client_close(c);
 	}
 	server_reap(s);
 }

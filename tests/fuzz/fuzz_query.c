@@ -2,7 +2,8 @@
  * (what linknamed's server parses, prefix by prefix as it arrives) and as a
  * response (what the NSS module and linknamectl parse), then the NSS
  * conversion of whatever flattens into caller buffers of exactly the size
- * asked for, at every alignment, and one octet smaller. Heap buffers of
+ * asked for, at every alignment, and one octet smaller; and as a stream of
+ * SUBSCRIBE's event records. Heap buffers of
  * exact size let ASan see any access past their end. */
 #include <errno.h>
 #include <stdalign.h>
@@ -276,9 +277,35 @@ static void fuzz_response(const uint8_t *data, size_t size)
 	free(records);
 }
 
+/* SUBSCRIBE's event records, as linknamectl monitor reads a stream: one
+ * after another from an exact-size copy; what decodes must encode back to
+ * the same octets, and a prefix of a record must ask for more. */
+static void fuzz_events(const uint8_t *data, size_t size)
+{
+	uint8_t *copy = xmemdup(data, size), out[QUERY_EVENT_MAX];
+	struct query_event ev, pev;
+	size_t off = 0;
+	int n;
+
+	while (off < size && (n = query_decode_event(copy + off, size - off, &ev)) > 0) {
+		FUZZ_CHECK((size_t)n <= size - off);
+		if (ev.kind) {
+			FUZZ_CHECK((size_t)n == query_event_len(&ev) && n <= QUERY_EVENT_MAX);
+			FUZZ_CHECK(query_encode_event(&ev, out, sizeof(out)) == n);
+			/* All but the reserved octets 17-19 (ignored, sent as 0). */
+			FUZZ_CHECK(memcmp(out, copy + off, 17) == 0);
+			FUZZ_CHECK(memcmp(out + 20, copy + off + 20, (size_t)n - 20) == 0);
+			FUZZ_CHECK(query_decode_event(copy + off, (size_t)n - 1, &pev) == 0);
+		}
+		off += (size_t)n;
+	}
+	free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_request(data, size);
 	fuzz_response(data, size);
+	fuzz_events(data, size);
 	return 0;
 }

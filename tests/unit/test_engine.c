@@ -1301,6 +1301,47 @@ static void test_refused_events(void **state)
 	engine_free(e);
 }
 
+/* Without log_refused, refused datagrams make events only while someone
+ * watches (linknamectl monitor); NEW and CHANGED carry the entry's TTL. */
+static void test_monitored_events(void **state)
+{
+	struct engine *e = engine("h1", false, 64);
+	struct dg d = mk(WIRE_ANNOUNCE, "h2", "fe80::2", NULL, 60, 0);
+	struct dg c = mk(WIRE_ANNOUNCE, "h2", "fe80::2", "fe80::22", 90, 0);
+	const struct engine_event *ev;
+
+	(void)state;
+	up(e, IF1, "fe80::1");
+	drain(e);
+	assert_int_equal(feed_from(e, &d, "fe80::4", IF1, 255, T0), ENGINE_ADDR_MISMATCH);
+	drain(e);
+	assert_null(find_event(ENGINE_EV_REFUSED));
+	engine_set_monitored(e, true);
+	assert_int_equal(feed_from(e, &d, "fe80::4", IF1, 64, T0), ENGINE_HOPLIMIT);
+	drain(e);
+	ev = find_event(ENGINE_EV_REFUSED);
+	assert_non_null(ev);
+	assert_int_equal(ev->reason, ENGINE_HOPLIMIT);
+	assert_true(same(&ev->src, "fe80::4"));
+	assert_int_equal(ev->ifindex, IF1);
+	assert_int_equal(feed(e, &d, T0 + 500), ENGINE_ACCEPTED);
+	drain(e);
+	ev = find_event(ENGINE_EV_NEW);
+	assert_non_null(ev);
+	assert_int_equal(ev->ttl, 60);
+	assert_int_equal(feed(e, &c, T0 + 1000), ENGINE_ACCEPTED);
+	drain(e);
+	ev = find_event(ENGINE_EV_CHANGED);
+	assert_non_null(ev);
+	assert_int_equal(ev->ttl, 90);
+	assert_int_equal(ev->naddrs, 2);
+	engine_set_monitored(e, false);
+	assert_int_equal(feed_from(e, &d, "fe80::4", IF1, 64, T0 + 1000), ENGINE_HOPLIMIT);
+	drain(e);
+	assert_null(find_event(ENGINE_EV_REFUSED));
+	engine_free(e);
+}
+
 /* Signed SOLICITs carry no name to be fresh for: only MAC and window. */
 static void test_signed_solicit(void **state)
 {
@@ -1362,6 +1403,7 @@ int main(void)
 		cmocka_unit_test_setup(test_interface_rename, setup),
 		cmocka_unit_test_setup(test_name_change, setup),
 		cmocka_unit_test_setup(test_refused_events, setup),
+		cmocka_unit_test_setup(test_monitored_events, setup),
 		cmocka_unit_test_setup(test_signed_solicit, setup),
 		cmocka_unit_test_setup(test_config_refused, setup),
 	};

@@ -227,7 +227,7 @@ static void test_req_bad_version(void **state)
 
 static void test_req_bad_op(void **state)
 {
-	static const uint8_t ops[] = { 0, 7, 8, 0x80, 0xff };
+	static const uint8_t ops[] = { 0, 8, 9, 0x80, 0xff };
 	uint8_t buf[4 + 20];
 	struct query_request out;
 	size_t i;
@@ -355,7 +355,7 @@ static void test_req_encode_refuses(void **state)
 	struct query_request in;
 	uint8_t buf[QUERY_REQ_MAX + 64];
 	size_t i;
-	static const uint8_t bad_ops[] = { 0, 7, 0xff };
+	static const uint8_t bad_ops[] = { 0, 8, 0xff };	/* 7 is SUBSCRIBE */
 
 	(void)state;
 	memset(&in, 0, sizeof(in));
@@ -469,8 +469,8 @@ static void test_resp_hdr_refuses(void **state)
 	buf[0] = 2;
 	assert_int_equal(query_decode_response_hdr(buf, sizeof(buf), &out), -1);
 	buf[0] = 1;
-	/* Bad status. */
-	buf[1] = 4;
+	/* Bad status (4 is BUSY). */
+	buf[1] = 5;
 	assert_int_equal(query_decode_response_hdr(buf, sizeof(buf), &out), -1);
 	buf[1] = 0xff;
 	assert_int_equal(query_decode_response_hdr(buf, sizeof(buf), &out), -1);
