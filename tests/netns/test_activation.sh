@@ -88,8 +88,10 @@ n2=$ndir/notify
 out2=$STATE/notify-path.out
 bg_start "$out2" h1 "$SINK" "$n2"
 wait_ready "$out2"
+# It passes the daemon only the variables it is given: the lab's snapshot
+# directory too, where the programs look.
 bg_start "$STATE/activate.log" h1 systemd-socket-activate -l @linkname -E NOTIFY_SOCKET="$n2" \
-	"$BUILD/linknamed" --foreground --name h1
+	-E LINKNAME_RUNDIR="$LINKNAME_RUNDIR" "$BUILD/linknamed" --foreground --name h1
 act=$BG_PID
 listening() { on h1 ss -xlnH src @linkname | grep -q .; }
 poll 10 listening || fail "systemd-socket-activate does not listen on @linkname:"$'\n'"$(cat "$STATE/activate.log")"
