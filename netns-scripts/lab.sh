@@ -14,7 +14,8 @@
 # Namespaces are "$LAB-hN" and "$LAB-br" (LAB defaults to "ln") so parallel
 # labs do not collide; the bridges live in $LAB-br, never in the root
 # namespace. State (pids, logs) is kept in build/lab/$LAB/.
-# $LAB_WRAP, if set, is a command prefix for the daemon (e.g. valgrind ...).
+# $LAB_WRAP, if set, is a command prefix for the daemon (e.g. valgrind ...);
+# $LAB_NAME, if set, the --name it gets instead of the host's (empty: none).
 # The lab's daemons publish their snapshots, and its programs look for them,
 # in /run/linkname-lab-$LAB (removed by `down`), not in /run/linkname: a
 # daemon a test kills leaves its file behind. $LINKNAME_RUNDIR, if set,
@@ -276,11 +277,15 @@ start_one() {
 	pidf=$STATE/$host.pid
 	live_pid "$pidf" >/dev/null && die "$host: linknamed already running"
 	[ -x "$BUILD/linknamed" ] || die "$BUILD/linknamed not built (run make)"
-	echo "=== $(date '+%T') start: ${LAB_WRAP:-} linknamed --foreground --name $host $*" >>"$log"
+	# The host's name, or $LAB_NAME if set (empty: none, the daemon takes
+	# it from the host name or its configuration file).
+	local name=(--name "$host")
+	[ -z "${LAB_NAME+set}" ] || name=(${LAB_NAME:+--name "$LAB_NAME"})
+	echo "=== $(date '+%T') start: ${LAB_WRAP:-} linknamed --foreground ${name[*]} $*" >>"$log"
 	# `ip netns exec` and env exec the daemon, so $! is the daemon's pid.
 	# shellcheck disable=SC2086
 	ip netns exec "$ns" env LD_LIBRARY_PATH="$BUILD" ${LAB_WRAP:-} \
-		"$BUILD/linknamed" --foreground --name "$host" "$@" </dev/null >>"$log" 2>&1 &
+		"$BUILD/linknamed" --foreground "${name[@]}" "$@" </dev/null >>"$log" 2>&1 &
 	pid=$!
 	record_pid "$pid" "$pidf"
 }

@@ -36,6 +36,7 @@ static struct {
 	struct options opt;
 	struct settings set;		/* in force */
 	uid_t key_owner;
+	struct keyfile key;		/* kept open: we may not reopen it as user */
 	struct engine *engine;
 	struct publish *publish;
 	struct answer_ctx answer;
@@ -196,7 +197,8 @@ static void start(int argc, char **argv)
 	d.key_owner = privdrop_uid(d.set.cfg.user);
 	if (auth_init() < 0)
 		fatalx("cannot initialise libsodium");
-	if (reload_settings(&d.opt, d.key_owner, &d.set, err, sizeof(err)) < 0)
+	d.key = (struct keyfile)KEYFILE_INIT;
+	if (reload_settings(&d.opt, d.key_owner, &d.key, &d.set, err, sizeof(err)) != 0)
 		fatalx("%s; refusing to start", err);
 	reload_log(NULL, &d.set);
 
@@ -280,8 +282,8 @@ int main(int argc, char **argv)
 		}
 		if (d.reload) {
 			d.reload = false;
-			reload_apply(&d.set, &d.opt, d.key_owner, d.engine, d.iface, on_iface,
-				     loop_now_ms(), wall_ms());
+			reload_apply(&d.set, &d.opt, d.key_owner, &d.key, d.engine, d.iface,
+				     on_iface, loop_now_ms(), wall_ms());
 			carry_out();
 		}
 		now = loop_now_ms();
@@ -304,6 +306,7 @@ int main(int argc, char **argv)
 	iface_free(d.iface);
 	server_close(d.server);
 	engine_free(d.engine);
+	keyfile_close(&d.key);
 	close(d.udp.fd);
 	close(d.sig.fd);
 	close(d.epfd);
