@@ -32,6 +32,9 @@
 #define IFACE_MAX		4096
 /* A burst of link changes must not overflow the event socket. */
 #define IFACE_RCVBUF		(1024 * 1024)
+/* For tests only: a receive buffer this small (octets) forces the overruns
+ * (ENOBUFS) that a resync must repair. */
+#define IFACE_RCVBUF_ENV	"LINKNAMED_NL_RCVBUF"
 /* nl_cache_refill can be interrupted by concurrent changes (NLE_DUMP_INTR). */
 #define IFACE_REFILL_TRIES	5
 
@@ -376,7 +379,11 @@ static int iface_resync(struct iface_tracker *t, bool overrun)
 struct iface_tracker *iface_init(iface_cb cb, void *arg)
 {
 	struct iface_tracker *t;
+	const char *env = secure_getenv(IFACE_RCVBUF_ENV);
 	int err, fd, sz = IFACE_RCVBUF;
+	bool forced = false;
+	char *end;
+	long v;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		log_warn("iface: calloc");
@@ -401,10 +408,23 @@ struct iface_tracker *iface_init(iface_cb cb, void *arg)
 		t->mngr = NULL;
 		goto fail;
 	}
+	if (env) {
+		errno = 0;
+		v = strtol(env, &end, 10);
+		if (errno || end == env || *end || v < 1 || v > IFACE_RCVBUF) {
+			log_warnx("iface: %s=%s: not a size from 1 to %d; ignored", IFACE_RCVBUF_ENV,
+				  env, IFACE_RCVBUF);
+		} else {
+			sz = (int)v;
+			forced = true;
+			log_warnx("iface: netlink receive buffer of %d octets (%s, for tests)", sz,
+				  IFACE_RCVBUF_ENV);
+		}
+	}
 	/* FORCE passes net.core.rmem_max when privileged; either way a
 	 * resync covers what still overflows. */
 	fd = nl_cache_mngr_get_fd(t->mngr);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1 &&
+	if ((forced || setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1) &&
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)) == -1)
 		log_warn("iface: SO_RCVBUF");
 	err = nl_cache_mngr_add(t->mngr, "route/link", iface_changed, t, &t->links);
