@@ -160,7 +160,7 @@ static void on_netlink(struct loop_watch *w, uint32_t events)
 {
 	(void)w;
 	(void)events;
-	if (iface_process(d.iface) < 0)
+	if (iface_process(d.iface, loop_now_ms()) < 0)
 		fatalx("lost the netlink connection");
 	carry_out();
 }
@@ -236,6 +236,7 @@ static void start(int argc, char **argv)
 	d.iface = iface_init(on_iface, NULL);
 	if (!d.iface)
 		fatalx("cannot follow interfaces through netlink");
+	d.answer.iface = d.iface;
 	d.nl.fd = iface_fd(d.iface);
 	d.nl.fn = on_netlink;
 	if (loop_add(d.epfd, &d.nl, EPOLLIN) < 0)
@@ -271,6 +272,8 @@ int main(int argc, char **argv)
 			next = server_next_deadline(d.server);
 		if (publish_next(d.publish, d.engine) < next)
 			next = publish_next(d.publish, d.engine);
+		if (iface_next_deadline(d.iface) < next)
+			next = iface_next_deadline(d.iface);
 		n = epoll_wait(d.epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])),
 			       timeout_until(next, loop_now_ms()));
 		if (n < 0 && errno != EINTR)
@@ -287,6 +290,7 @@ int main(int argc, char **argv)
 			carry_out();
 		}
 		now = loop_now_ms();
+		iface_tick(d.iface, now);
 		engine_tick(d.engine, now, wall_ms());
 		carry_out();
 		server_expire(d.server, now);
