@@ -58,7 +58,7 @@ ENGINE_SRC := engine.c engine_link.c engine_rx.c engine_answer.c auth.c table.c 
 DAEMON_SRC := linknamed.c options.c reload.c privdrop.c activation.c sdnotify.c publish.c answer.c \
 	      eventlog.c config.c snap.c snapfile.c iface.c socket.c server.c loop.c log.c $(ENGINE_SRC)
 DAEMON_SRC += monitor.c
-DAEMON_SRC += keyfile.c
+DAEMON_SRC += keyfile.c hostwatch.c
 CTL_SRC    := linknamectl.c client.c query.c wire.c name.c nssconf.c nssconf_cli.c
 CTL_SRC    += ctl_monitor.c ctl_doctor.c doctor.c doctor_fw.c doctor_nft.c doctor_ipt.c config.c
 NSS_SRC    := nss.c nss_conv.c nss_snap.c snap.c name.c

@@ -38,4 +38,10 @@ void reload_apply(struct settings *in_force, const struct options *o, uid_t key_
 		  struct keyfile *kf, struct engine *e, struct iface_tracker *iface, iface_cb cb,
 		  uint64_t now, uint64_t wall);
 
+/* The host name changed (hostwatch.h): unless a name is configured, take
+ * the new one as a reload would (GOODBYE under the old name, then announce
+ * the new one), and nothing else: the configuration file is not read. */
+void reload_hostname(struct settings *in_force, const struct options *o, struct engine *e,
+		     uint64_t now, uint64_t wall);
+
 #endif

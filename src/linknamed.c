@@ -19,6 +19,7 @@
 #include "answer.h"
 #include "engine.h"
 #include "eventlog.h"
+#include "hostwatch.h"
 #include "iface.h"
 #include "log.h"
 #include "loop.h"
@@ -43,7 +44,7 @@ static struct {
 	struct server *server;
 	struct iface_tracker *iface;
 	int epfd;
-	struct loop_watch udp, sig, nl;
+	struct loop_watch udp, sig, nl, host;
 	bool quit, reload;
 } d;
 
@@ -165,6 +166,15 @@ static void on_netlink(struct loop_watch *w, uint32_t events)
 	carry_out();
 }
 
+static void on_hostname(struct loop_watch *w, uint32_t events)
+{
+	(void)w;
+	if (!(events & EPOLLPRI))
+		return;
+	reload_hostname(&d.set, &d.opt, d.engine, loop_now_ms(), wall_ms());
+	carry_out();
+}
+
 static void on_signal(struct loop_watch *w, uint32_t events)
 {
 	struct signalfd_siginfo si;
@@ -241,6 +251,16 @@ static void start(int argc, char **argv)
 	d.nl.fn = on_netlink;
 	if (loop_add(d.epfd, &d.nl, EPOLLIN) < 0)
 		fatal("epoll_ctl");
+	/* Renames are followed as they happen, whoever we run as. */
+	d.host.fd = hostwatch_open();
+	d.host.fn = on_hostname;
+	if (d.host.fd >= 0 && loop_add(d.epfd, &d.host, EPOLLPRI) < 0) {
+		close(d.host.fd);
+		d.host.fd = -1;
+	}
+	if (d.host.fd < 0 && !d.set.cfg.name[0])
+		log_warn("not following host name changes (%s): a reload picks a new one up",
+			 HOSTWATCH_PATH);
 	carry_out();
 	/* Everything privileged is done: sockets are open and bound. */
 	if (d.set.cfg.user[0])
@@ -313,6 +333,8 @@ int main(int argc, char **argv)
 	keyfile_close(&d.key);
 	close(d.udp.fd);
 	close(d.sig.fd);
+	if (d.host.fd >= 0)
+		close(d.host.fd);
 	close(d.epfd);
 	return 0;
 }

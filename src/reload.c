@@ -116,3 +116,23 @@ void reload_apply(struct settings *in_force, const struct options *o, uid_t key_
 	log_info("configuration reloaded from %s%s", o->config_path,
 		 r > 0 ? ", all but the key file" : "");
 }
+
+void reload_hostname(struct settings *in_force, const struct options *o, struct engine *e,
+		     uint64_t now, uint64_t wall)
+{
+	char name[NAME_MAX_LEN + 1], err[512];
+
+	/* A configured name is not the host's: nothing to follow. */
+	if (in_force->cfg.name[0])
+		return;
+	if (reload_name(&in_force->cfg, o->config_path, name, err, sizeof(err)) < 0) {
+		log_warnx("%s; still announcing %s", err, in_force->engine.name);
+		return;
+	}
+	/* Woken by a rename in another UTS namespace, or to the same name. */
+	if (!strcmp(name, in_force->engine.name))
+		return;
+	log_info("the host was renamed: announcing %s instead of %s", name, in_force->engine.name);
+	memcpy(in_force->engine.name, name, sizeof(in_force->engine.name));
+	engine_configure(e, &in_force->engine, now, wall);
+}
