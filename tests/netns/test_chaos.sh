@@ -285,7 +285,7 @@ chaos_enobufs() {
 # A holder process keeps h1's UTS namespace, named $1, for the daemon to
 # join; renames happen there.
 chaos_rename() {
-	local holder out=$STATE/uts.out unit=$ROOT/dist/linknamed.service.in wrap sandbox=""
+	local holder out=$STATE/uts.out unit=$ROOT/dist/linknamed.service.in wrap sandbox="" t0
 	h1_running && lab stop-host h1
 	# A fresh h2: after the other steps' names from h1's address, its
 	# learning rate limit (4 new names, then one per 10 s) would delay these.
@@ -310,12 +310,13 @@ chaos_rename() {
 	LAB_NAME='' LAB_WRAP="$wrap" lab start-host h1 $LONG
 	wait_learns h2 chaosa
 	say "h1's daemon announces its host name chaosa (sandbox as the unit's:${sandbox:- nothing that hides renames})"
+	t0=$(now)
 	nsenter --uts --target "$holder" hostname chaosb
 	poll 5 ctl h2 resolve chaosb ||
 		fail "h1 was renamed chaosb, h2 does not learn it without a reload:"$'\n'"$(tail -n 3 "$STATE/h1.log")"
 	poll 5 eval '! ctl h2 resolve chaosa' || fail "h2 still resolves h1's old name chaosa"
 	grep -q 'the host was renamed: announcing chaosb' "$STATE/h1.log" || fail "h1 did not log the rename"
-	say "renamed chaosb: h2 learned it and forgot chaosa, no reload"
+	say "renamed chaosb: h2 learned it and forgot chaosa within $(($(now) - t0)) ms, no reload"
 	nsenter --uts --target "$holder" hostname chaosc
 	kill -s HUP "$(daemon_pid h1)"
 	poll 5 ctl h2 resolve chaosc || fail "renamed chaosc and reloaded: h2 does not learn it"
