@@ -39,7 +39,7 @@ LDFLAGS    += -Wl,-z,relro,-z,now
 
 NL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libnl-route-3.0 2>/dev/null)
 NL_LIBS    := $(shell $(PKG_CONFIG) --libs libnl-route-3.0 2>/dev/null)
-SD_LIBS    := $(shell $(PKG_CONFIG) --libs libsystemd libsodium 2>/dev/null || echo -lsystemd -lsodium)
+SD_LIBS    := $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null || echo -lsodium)
 CMOCKA_LIBS:= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 # linknamectl's JSON (monitor, doctor) and reading `nft -j` (doctor).
 JSON_CFLAGS:= $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
@@ -47,7 +47,7 @@ JSON_LIBS  := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson
 
 # Debian packages needed to build and to run the tests and the demo.
 DEB_PKGS   := gcc make pkg-config libnl-3-dev libnl-route-3-dev libcmocka-dev \
-	      libsystemd-dev libsodium-dev iproute2 valgrind \
+	      libsodium-dev iproute2 valgrind \
 	      systemd mandoc
 # linknamectl's JSON; nft for test_doctor.sh's rules (in lab namespaces only); python3
 # for the monitor and doctor tests (JSON per line, a subscriber that never reads).
@@ -55,9 +55,10 @@ DEB_PKGS   += libjansson-dev nftables python3
 
 ENGINE_SRC := engine.c engine_link.c engine_rx.c engine_answer.c auth.c table.c sched.c ratelimit.c \
 	      wire.c name.c query.c
-DAEMON_SRC := linknamed.c options.c reload.c privdrop.c activation.c publish.c answer.c eventlog.c \
-	      config.c snap.c snapfile.c iface.c socket.c server.c loop.c log.c $(ENGINE_SRC)
+DAEMON_SRC := linknamed.c options.c reload.c privdrop.c activation.c sdnotify.c publish.c answer.c \
+	      eventlog.c config.c snap.c snapfile.c iface.c socket.c server.c loop.c log.c $(ENGINE_SRC)
 DAEMON_SRC += monitor.c
+DAEMON_SRC += keyfile.c hostwatch.c
 CTL_SRC    := linknamectl.c client.c query.c wire.c name.c nssconf.c nssconf_cli.c
 CTL_SRC    += ctl_monitor.c ctl_doctor.c doctor.c doctor_fw.c doctor_nft.c doctor_ipt.c config.c
 NSS_SRC    := nss.c nss_conv.c nss_snap.c snap.c name.c

@@ -1,6 +1,6 @@
 /* activation: everything linknamed says to or takes from systemd (socket
- * activation and sd_notify readiness), in one file, so replacing libsystemd
- * is a change here alone. */
+ * activation and sd_notify readiness), in one file, spoken through
+ * sdnotify.h. */
 #ifndef LINKNAME_ACTIVATION_H
 #define LINKNAME_ACTIVATION_H
 

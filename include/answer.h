@@ -8,12 +8,14 @@
 #include <sys/types.h>
 
 #include "engine.h"
+#include "iface.h"
 #include "query.h"
 #include "server.h"
 
 struct answer_ctx {
 	struct engine *engine;
 	struct server *server;		/* for its subscriber counts in STATS */
+	const struct iface_tracker *iface;	/* netlink counts in STATS; may be NULL */
 };
 
 /* A server_answer_fn (server.h); arg is a struct answer_ctx. */

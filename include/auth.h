@@ -30,6 +30,10 @@ int auth_parse(const char *text, size_t len, struct auth_keys *k, char *err, siz
 /* Read path, refusing a file that others can read or write, or that is
  * owned by someone other than root or owner. 0 or -1 with err. */
 int auth_load(const char *path, uid_t owner, struct auth_keys *k, char *err, size_t errlen);
+/* The same checks and reading on fd, an open descriptor of path (named in
+ * err), read from its start whatever its offset. */
+int auth_load_fd(int fd, const char *path, uid_t owner, struct auth_keys *k, char *err,
+		 size_t errlen);
 /* Must be called once before sign/verify. 0 or -1. */
 int auth_init(void);
 

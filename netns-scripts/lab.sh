@@ -8,12 +8,18 @@
 #   lab.sh exec HOST CMD...        run CMD in HOST with build/ as library path
 #   lab.sh addlink HOST [IF] [BR]  a new veth IF (eth1) in HOST on bridge BR (br1)
 #   lab.sh hosts                   print the host names
+#   lab.sh rundir                  print the lab's snapshot directory
 #   lab.sh down                    stop everything, delete everything (idempotent)
 #
 # Namespaces are "$LAB-hN" and "$LAB-br" (LAB defaults to "ln") so parallel
 # labs do not collide; the bridges live in $LAB-br, never in the root
 # namespace. State (pids, logs) is kept in build/lab/$LAB/.
-# $LAB_WRAP, if set, is a command prefix for the daemon (e.g. valgrind ...).
+# $LAB_WRAP, if set, is a command prefix for the daemon (e.g. valgrind ...);
+# $LAB_NAME, if set, the --name it gets instead of the host's (empty: none).
+# The lab's daemons publish their snapshots, and its programs look for them,
+# in /run/linkname-lab-$LAB (removed by `down`), not in /run/linkname: a
+# daemon a test kills leaves its file behind. $LINKNAME_RUNDIR, if set,
+# wins (empty: the daemon's and the module's default).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +30,8 @@ BRNS=$LAB-br
 DAD_WAIT_S=${LAB_DAD_WAIT_S:-10}
 READY_WAIT_S=${LAB_READY_WAIT_S:-10}
 STOP_WAIT_S=${LAB_STOP_WAIT_S:-5}
+LAB_RUNDIR=/run/linkname-lab-$LAB
+export LINKNAME_RUNDIR=${LINKNAME_RUNDIR-$LAB_RUNDIR}
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
 note() { [ -n "${LAB_QUIET:-}" ] || echo "lab: $*"; }
@@ -269,11 +277,15 @@ start_one() {
 	pidf=$STATE/$host.pid
 	live_pid "$pidf" >/dev/null && die "$host: linknamed already running"
 	[ -x "$BUILD/linknamed" ] || die "$BUILD/linknamed not built (run make)"
-	echo "=== $(date '+%T') start: ${LAB_WRAP:-} linknamed --foreground --name $host $*" >>"$log"
+	# The host's name, or $LAB_NAME if set (empty: none, the daemon takes
+	# it from the host name or its configuration file).
+	local name=(--name "$host")
+	[ -z "${LAB_NAME+set}" ] || name=(${LAB_NAME:+--name "$LAB_NAME"})
+	echo "=== $(date '+%T') start: ${LAB_WRAP:-} linknamed --foreground ${name[*]} $*" >>"$log"
 	# `ip netns exec` and env exec the daemon, so $! is the daemon's pid.
 	# shellcheck disable=SC2086
 	ip netns exec "$ns" env LD_LIBRARY_PATH="$BUILD" ${LAB_WRAP:-} \
-		"$BUILD/linknamed" --foreground --name "$host" "$@" </dev/null >>"$log" 2>&1 &
+		"$BUILD/linknamed" --foreground "${name[@]}" "$@" </dev/null >>"$log" 2>&1 &
 	pid=$!
 	record_pid "$pid" "$pidf"
 }
@@ -391,6 +403,8 @@ cmd_down() {
 		[[ $(basename "$f") =~ ^$LAB-(h[0-9]+|br)$ ]] && rm -rf "$f"
 	done
 	remove_etc_netns
+	# What the lab's daemons published (a killed one leaves its file).
+	rm -rf -- "$LAB_RUNDIR"
 	rm -f "$STATE/hosts"
 	[ $rc -eq 0 ] || die "lab '$LAB' not fully removed"
 	note "lab '$LAB' down (logs kept in $STATE)"
@@ -409,6 +423,7 @@ main() {
 	exec) need_root; cmd_exec "$@" ;;
 	addlink) need_root; cmd_addlink "$@" ;;
 	hosts) hosts ;;
+	rundir) echo "$LINKNAME_RUNDIR" ;;
 	-h|--help|help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
 	*) die "unknown command '$cmd' (try: lab.sh help)" ;;
 	esac

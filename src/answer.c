@@ -87,6 +87,15 @@ static void answer_stats(struct answer_buf *b, const struct answer_ctx *ctx, uin
 		answer_text(b, "monitor-subscribers %zu\nmonitor-dropped %llu\n",
 			    server_subscribers(ctx->server),
 			    (unsigned long long)server_subscribers_dropped(ctx->server));
+	/* What netlink did: overruns (ENOBUFS), the resyncs that repaired them. */
+	if (ctx->iface) {
+		struct iface_counts c;
+
+		iface_counts(ctx->iface, &c);
+		answer_text(b, "netlink-overruns %llu\nnetlink-resyncs %llu\n"
+			    "netlink-resync-failures %llu\n", (unsigned long long)c.overruns,
+			    (unsigned long long)c.resyncs, (unsigned long long)c.failures);
+	}
 }
 
 uint8_t *answer_request(const struct query_request *req, uid_t uid, size_t *len, int *pass_fd,

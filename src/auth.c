@@ -78,38 +78,31 @@ fail:
 	return -1;
 }
 
-int auth_load(const char *path, uid_t owner, struct auth_keys *k, char *err, size_t errlen)
+int auth_load_fd(int fd, const char *path, uid_t owner, struct auth_keys *k, char *err,
+		 size_t errlen)
 {
 	char buf[1024], why[128];
 	struct stat st;
 	ssize_t n;
-	int fd, r;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a regular file", path);
-		close(fd);
 		return -1;
 	}
 	/* A key others can read is not secret; one others can write is not ours. */
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen, "%s: mode %03o: must not be accessible to group or others "
 			 "(chmod 600)", path, (unsigned int)(st.st_mode & 0777));
-		close(fd);
 		return -1;
 	}
 	if (st.st_uid != 0 && st.st_uid != owner) {
 		snprintf(err, errlen, "%s: owned by uid %u: must be owned by root or uid %u", path,
 			 (unsigned int)st.st_uid, (unsigned int)owner);
-		close(fd);
 		return -1;
 	}
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
+	/* From the start: the descriptor may be kept and read again. */
+	n = pread(fd, buf, sizeof(buf), 0);
 	if (n < 0 || (size_t)n == sizeof(buf)) {
 		snprintf(err, errlen, "%s: %s", path, n < 0 ? strerror(errno) : "too large");
 		sodium_memzero(buf, sizeof(buf));
@@ -119,6 +112,20 @@ int auth_load(const char *path, uid_t owner, struct auth_keys *k, char *err, siz
 	sodium_memzero(buf, sizeof(buf));
 	if (r < 0)
 		snprintf(err, errlen, "%s: %s", path, why);
+	return r;
+}
+
+int auth_load(const char *path, uid_t owner, struct auth_keys *k, char *err, size_t errlen)
+{
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	r = auth_load_fd(fd, path, owner, k, err, errlen);
+	close(fd);
 	return r;
 }
 

@@ -32,8 +32,15 @@
 #define IFACE_MAX		4096
 /* A burst of link changes must not overflow the event socket. */
 #define IFACE_RCVBUF		(1024 * 1024)
-/* nl_cache_refill can be interrupted by concurrent changes (NLE_DUMP_INTR). */
-#define IFACE_REFILL_TRIES	5
+/* For tests only: a receive buffer this small (octets) forces the overruns
+ * (ENOBUFS) that a resync must repair. */
+#define IFACE_RCVBUF_ENV	"LINKNAMED_NL_RCVBUF"
+/* A resync that fails (a dump interrupted by changes, no memory) is tried
+ * again from the loop, the wait doubling from the first to the last. */
+#define IFACE_RETRY_FIRST_MS	10
+#define IFACE_RETRY_MAX_MS	1000
+/* Messages discarded per attempt after an overrun, at most. */
+#define IFACE_DRAIN_MAX		65536
 
 struct iface_state {
 	struct iface_info info;
@@ -58,6 +65,15 @@ struct iface_tracker {
 	struct nl_sock *sync;		/* blocking, for resync dumps only */
 	bool dirty;
 	bool warned_full;
+	/* The caches may miss changes (messages lost) or be half-filled (a
+	 * refill failed): nothing is reported from them until a refill of
+	 * both succeeds, at retry_at (ms, the caller's monotonic clock). */
+	bool stale;
+	bool drain;			/* an overrun: discard what is queued first */
+	uint64_t retry_at;
+	uint32_t retry_ms;
+	unsigned int failures;		/* in a row */
+	struct iface_counts counts;
 	struct iface_snap cur;		/* what was last reported */
 	struct iface_snap next;		/* built here, then swapped with cur */
 };
@@ -329,54 +345,89 @@ static void iface_recompute(struct iface_tracker *t)
 
 /* After an overrun the kernel drops every event until the queue has been
  * read empty, so what is still queued predates a gap and would roll the
- * refilled caches back with nothing to correct them. Discard it all. */
+ * refilled caches back with nothing to correct them. Discard it all: 0
+ * once the queue was empty, 1 if churn kept it from emptying (try again
+ * later), -1 if the socket is broken. */
 static int iface_drain(struct iface_tracker *t)
 {
 	int fd = nl_cache_mngr_get_fd(t->mngr);
+	unsigned int n;
 	char buf[1];
 
-	for (;;) {
+	for (n = 0; n < IFACE_DRAIN_MAX; n++) {
 		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) >= 0)
 			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			t->drain = false;
 			return 0;
+		}
 		if (errno != EINTR && errno != ENOBUFS) {
 			log_warn("iface: draining netlink socket");
 			return -1;
 		}
 	}
+	return 1;
 }
 
-/* Messages were lost: reload both caches from full dumps. On failure a
- * cache may be half-filled, so the caller must not recompute from it. */
-static int iface_resync(struct iface_tracker *t, bool overrun)
+/* Reload both caches from full dumps. On failure a cache may be
+ * half-filled, so nothing may be recomputed from it: the caller retries. */
+static int iface_refill(struct iface_tracker *t)
 {
 	struct nl_cache *caches[2] = { t->links, t->addrs };
 	const char *names[2] = { "route/link", "route/addr" };
-	int err = 0, tries;
 	size_t i;
+	int err;
 
-	if (overrun && iface_drain(t) == -1)
+	if (t->drain && iface_drain(t) != 0) {
+		if (t->failures++ == 0)
+			log_warnx("iface: netlink events keep coming; resynchronising later");
 		return -1;
+	}
 	for (i = 0; i < 2; i++) {
-		for (tries = 0; tries < IFACE_REFILL_TRIES; tries++) {
-			err = nl_cache_refill(t->sync, caches[i]);
-			if (err != -NLE_DUMP_INTR)
-				break;
-		}
+		/* libnl restarts a dump the kernel flags as interrupted. */
+		err = nl_cache_refill(t->sync, caches[i]);
 		if (err < 0) {
-			log_warnx("iface: refilling %s: %s", names[i], nl_geterror(err));
+			if (t->failures++ == 0 || t->retry_ms == IFACE_RETRY_MAX_MS)
+				log_warnx("iface: refilling %s: %s; trying again in %u ms", names[i],
+					  nl_geterror(err), t->retry_ms);
 			return -1;
 		}
 	}
-	t->dirty = true;
 	return 0;
+}
+
+/* Messages were lost or a refill failed: resync at once, else later. The
+ * loop keeps running meanwhile (answers come from the table, not from
+ * netlink), and the interfaces keep their last known state. */
+static void iface_resync(struct iface_tracker *t, uint64_t now)
+{
+	t->counts.attempts++;
+	if (iface_refill(t) < 0) {
+		t->counts.failures++;
+		t->stale = true;
+		t->retry_at = now + t->retry_ms;
+		t->retry_ms = t->retry_ms * 2 > IFACE_RETRY_MAX_MS ? IFACE_RETRY_MAX_MS :
+								       t->retry_ms * 2;
+		return;
+	}
+	if (t->failures)
+		log_info("iface: resynchronised after %u failed attempt%s", t->failures,
+			 t->failures == 1 ? "" : "s");
+	t->counts.resyncs++;
+	t->stale = false;
+	t->failures = 0;
+	t->retry_ms = IFACE_RETRY_FIRST_MS;
+	t->dirty = true;
 }
 
 struct iface_tracker *iface_init(iface_cb cb, void *arg)
 {
 	struct iface_tracker *t;
+	const char *env = secure_getenv(IFACE_RCVBUF_ENV);
 	int err, fd, sz = IFACE_RCVBUF;
+	bool forced = false;
+	char *end;
+	long v;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		log_warn("iface: calloc");
@@ -384,6 +435,7 @@ struct iface_tracker *iface_init(iface_cb cb, void *arg)
 	}
 	t->cb = cb;
 	t->arg = arg;
+	t->retry_ms = IFACE_RETRY_FIRST_MS;
 	if ((t->sync = nl_socket_alloc()) == NULL) {
 		log_warnx("iface: nl_socket_alloc failed");
 		goto fail;
@@ -401,10 +453,23 @@ struct iface_tracker *iface_init(iface_cb cb, void *arg)
 		t->mngr = NULL;
 		goto fail;
 	}
+	if (env) {
+		errno = 0;
+		v = strtol(env, &end, 10);
+		if (errno || end == env || *end || v < 1 || v > IFACE_RCVBUF) {
+			log_warnx("iface: %s=%s: not a size from 1 to %d; ignored", IFACE_RCVBUF_ENV,
+				  env, IFACE_RCVBUF);
+		} else {
+			sz = (int)v;
+			forced = true;
+			log_warnx("iface: netlink receive buffer of %d octets (%s, for tests)", sz,
+				  IFACE_RCVBUF_ENV);
+		}
+	}
 	/* FORCE passes net.core.rmem_max when privileged; either way a
 	 * resync covers what still overflows. */
 	fd = nl_cache_mngr_get_fd(t->mngr);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1 &&
+	if ((forced || setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1) &&
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)) == -1)
 		log_warn("iface: SO_RCVBUF");
 	err = nl_cache_mngr_add(t->mngr, "route/link", iface_changed, t, &t->links);
@@ -431,28 +496,49 @@ int iface_fd(const struct iface_tracker *t)
 	return nl_cache_mngr_get_fd(t->mngr);
 }
 
-int iface_process(struct iface_tracker *t)
+int iface_process(struct iface_tracker *t, uint64_t now)
 {
 	int err;
 
 	err = nl_cache_mngr_data_ready(t->mngr);
 	if (err == -NLE_NOMEM) {
 		/* ENOBUFS: the kernel dropped messages; the caches are stale. */
-		log_warnx("iface: netlink messages lost, resynchronising");
-		if (iface_resync(t, true) == -1)
-			return -1;
+		t->counts.overruns++;
+		log_info("iface: netlink messages lost, resynchronising");
+		t->drain = true;
+		if (!t->stale)		/* else iface_tick retries, in its time */
+			iface_resync(t, now);
 	} else if (err == -NLE_BAD_SOCK) {
 		log_warnx("iface: netlink: %s", nl_geterror(err));
 		return -1;
 	} else if (err < 0 && err != -NLE_AGAIN && err != -NLE_INTR) {
 		/* The rest of that read was dropped with the failing message. */
 		log_warnx("iface: netlink: %s, resynchronising", nl_geterror(err));
-		if (iface_resync(t, false) == -1)
-			return -1;
+		if (!t->stale)
+			iface_resync(t, now);
 	}
-	if (t->dirty)
+	if (t->dirty && !t->stale)
 		iface_recompute(t);
 	return 0;
+}
+
+uint64_t iface_next_deadline(const struct iface_tracker *t)
+{
+	return t->stale ? t->retry_at : UINT64_MAX;
+}
+
+void iface_tick(struct iface_tracker *t, uint64_t now)
+{
+	if (!t->stale || now < t->retry_at)
+		return;
+	iface_resync(t, now);
+	if (t->dirty && !t->stale)
+		iface_recompute(t);
+}
+
+void iface_counts(const struct iface_tracker *t, struct iface_counts *out)
+{
+	*out = t->counts;
 }
 
 int iface_get(const struct iface_tracker *t, unsigned int ifindex, struct iface_info *out)

@@ -19,6 +19,7 @@
 #include "answer.h"
 #include "engine.h"
 #include "eventlog.h"
+#include "hostwatch.h"
 #include "iface.h"
 #include "log.h"
 #include "loop.h"
@@ -36,13 +37,14 @@ static struct {
 	struct options opt;
 	struct settings set;		/* in force */
 	uid_t key_owner;
+	struct keyfile key;		/* kept open: we may not reopen it as user */
 	struct engine *engine;
 	struct publish *publish;
 	struct answer_ctx answer;
 	struct server *server;
 	struct iface_tracker *iface;
 	int epfd;
-	struct loop_watch udp, sig, nl;
+	struct loop_watch udp, sig, nl, host;
 	bool quit, reload;
 } d;
 
@@ -159,8 +161,17 @@ static void on_netlink(struct loop_watch *w, uint32_t events)
 {
 	(void)w;
 	(void)events;
-	if (iface_process(d.iface) < 0)
+	if (iface_process(d.iface, loop_now_ms()) < 0)
 		fatalx("lost the netlink connection");
+	carry_out();
+}
+
+static void on_hostname(struct loop_watch *w, uint32_t events)
+{
+	(void)w;
+	if (!(events & EPOLLPRI))
+		return;
+	reload_hostname(&d.set, &d.opt, d.engine, loop_now_ms(), wall_ms());
 	carry_out();
 }
 
@@ -196,7 +207,8 @@ static void start(int argc, char **argv)
 	d.key_owner = privdrop_uid(d.set.cfg.user);
 	if (auth_init() < 0)
 		fatalx("cannot initialise libsodium");
-	if (reload_settings(&d.opt, d.key_owner, &d.set, err, sizeof(err)) < 0)
+	d.key = (struct keyfile)KEYFILE_INIT;
+	if (reload_settings(&d.opt, d.key_owner, &d.key, &d.set, err, sizeof(err)) != 0)
 		fatalx("%s; refusing to start", err);
 	reload_log(NULL, &d.set);
 
@@ -234,10 +246,21 @@ static void start(int argc, char **argv)
 	d.iface = iface_init(on_iface, NULL);
 	if (!d.iface)
 		fatalx("cannot follow interfaces through netlink");
+	d.answer.iface = d.iface;
 	d.nl.fd = iface_fd(d.iface);
 	d.nl.fn = on_netlink;
 	if (loop_add(d.epfd, &d.nl, EPOLLIN) < 0)
 		fatal("epoll_ctl");
+	/* Renames are followed as they happen, whoever we run as. */
+	d.host.fd = hostwatch_open();
+	d.host.fn = on_hostname;
+	if (d.host.fd >= 0 && loop_add(d.epfd, &d.host, EPOLLPRI) < 0) {
+		close(d.host.fd);
+		d.host.fd = -1;
+	}
+	if (d.host.fd < 0 && !d.set.cfg.name[0])
+		log_warn("not following host name changes (%s): a reload picks a new one up",
+			 HOSTWATCH_PATH);
 	carry_out();
 	/* Everything privileged is done: sockets are open and bound. */
 	if (d.set.cfg.user[0])
@@ -269,6 +292,8 @@ int main(int argc, char **argv)
 			next = server_next_deadline(d.server);
 		if (publish_next(d.publish, d.engine) < next)
 			next = publish_next(d.publish, d.engine);
+		if (iface_next_deadline(d.iface) < next)
+			next = iface_next_deadline(d.iface);
 		n = epoll_wait(d.epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])),
 			       timeout_until(next, loop_now_ms()));
 		if (n < 0 && errno != EINTR)
@@ -280,11 +305,12 @@ int main(int argc, char **argv)
 		}
 		if (d.reload) {
 			d.reload = false;
-			reload_apply(&d.set, &d.opt, d.key_owner, d.engine, d.iface, on_iface,
-				     loop_now_ms(), wall_ms());
+			reload_apply(&d.set, &d.opt, d.key_owner, &d.key, d.engine, d.iface,
+				     on_iface, loop_now_ms(), wall_ms());
 			carry_out();
 		}
 		now = loop_now_ms();
+		iface_tick(d.iface, now);
 		engine_tick(d.engine, now, wall_ms());
 		carry_out();
 		server_expire(d.server, now);
@@ -304,8 +330,11 @@ int main(int argc, char **argv)
 	iface_free(d.iface);
 	server_close(d.server);
 	engine_free(d.engine);
+	keyfile_close(&d.key);
 	close(d.udp.fd);
 	close(d.sig.fd);
+	if (d.host.fd >= 0)
+		close(d.host.fd);
 	close(d.epfd);
 	return 0;
 }

@@ -26,8 +26,8 @@ static int reload_name(const struct config *c, const char *path, char out[NAME_M
 	return 0;
 }
 
-int reload_settings(const struct options *o, uid_t key_owner, struct settings *s, char *err,
-		    size_t errlen)
+int reload_settings(const struct options *o, uid_t key_owner, struct keyfile *kf,
+		    struct settings *s, char *err, size_t errlen)
 {
 	struct engine_config *ec = &s->engine;
 
@@ -43,8 +43,10 @@ int reload_settings(const struct options *o, uid_t key_owner, struct settings *s
 	ec->table_size = s->cfg.table_size;
 	ec->log_refused = o->verbose;
 	if (s->cfg.key_file[0] &&
-	    auth_load(s->cfg.key_file, key_owner, &ec->keys, err, errlen) < 0)
-		return -1;
+	    keyfile_load(kf, s->cfg.key_file, key_owner, &ec->keys, &s->key_kept, err, errlen) < 0) {
+		memset(&ec->keys, 0, sizeof(ec->keys));
+		return 1;
+	}
 	return 0;
 }
 
@@ -54,7 +56,9 @@ void reload_log(const struct settings *old, const struct settings *now)
 	unsigned int n = now->engine.keys.n;
 
 	if (n)
-		log_info("authentication on: %u key%s from %s", n, n == 1 ? "" : "s", c->key_file);
+		log_info("authentication on: %u key%s from %s%s", n, n == 1 ? "" : "s", c->key_file,
+			 now->key_kept ? " (read through the descriptor opened at start-up: "
+					 "this user may not open it)" : "");
 	else if (old && old->engine.keys.n)
 		log_info("authentication off");
 	if (!old || old->cfg.interval_s != c->interval_s || old->cfg.lifetime_s != c->lifetime_s)
@@ -65,19 +69,32 @@ void reload_log(const struct settings *old, const struct settings *now)
 }
 
 void reload_apply(struct settings *in_force, const struct options *o, uid_t key_owner,
-		  struct engine *e, struct iface_tracker *iface, iface_cb cb, uint64_t now,
-		  uint64_t wall)
+		  struct keyfile *kf, struct engine *e, struct iface_tracker *iface, iface_cb cb,
+		  uint64_t now, uint64_t wall)
 {
 	struct config *c;
 	struct settings s;
 	char err[512];
 	size_t i;
+	int r;
 
-	if (reload_settings(o, key_owner, &s, err, sizeof(err)) < 0) {
+	r = reload_settings(o, key_owner, kf, &s, err, sizeof(err));
+	if (r < 0) {
 		log_warnx("%s; keeping the configuration in force", err);
 		return;
 	}
 	activation_reloading();
+	/* The rest still applies: a key that cannot be read must not hold
+	 * back a new name, timing or interfaces, nor end authentication. */
+	if (r > 0) {
+		log_warnx("%s; keeping the %u key%s in force", err, in_force->engine.keys.n,
+			  in_force->engine.keys.n == 1 ? "" : "s");
+		s.engine.keys = in_force->engine.keys;
+		s.key_kept = in_force->key_kept;
+		memcpy(s.cfg.key_file, in_force->cfg.key_file, sizeof(s.cfg.key_file));
+	} else if (!s.cfg.key_file[0]) {
+		keyfile_close(kf);
+	}
 	reload_log(in_force, &s);
 	/* These are bound at start-up. */
 	c = &in_force->cfg;
@@ -96,5 +113,26 @@ void reload_apply(struct settings *in_force, const struct options *o, uid_t key_
 			engine_link(e, IFACE_DOWN, &info, now, wall);
 	}
 	iface_foreach_usable(iface, cb, NULL);
-	log_info("configuration reloaded from %s", o->config_path);
+	log_info("configuration reloaded from %s%s", o->config_path,
+		 r > 0 ? ", all but the key file" : "");
+}
+
+void reload_hostname(struct settings *in_force, const struct options *o, struct engine *e,
+		     uint64_t now, uint64_t wall)
+{
+	char name[NAME_MAX_LEN + 1], err[512];
+
+	/* A configured name is not the host's: nothing to follow. */
+	if (in_force->cfg.name[0])
+		return;
+	if (reload_name(&in_force->cfg, o->config_path, name, err, sizeof(err)) < 0) {
+		log_warnx("%s; still announcing %s", err, in_force->engine.name);
+		return;
+	}
+	/* Woken by a rename in another UTS namespace, or to the same name. */
+	if (!strcmp(name, in_force->engine.name))
+		return;
+	log_info("the host was renamed: announcing %s instead of %s", name, in_force->engine.name);
+	memcpy(in_force->engine.name, name, sizeof(in_force->engine.name));
+	engine_configure(e, &in_force->engine, now, wall);
 }

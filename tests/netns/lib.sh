@@ -12,6 +12,9 @@ TEST_NAME=$(basename "$0" .sh)
 export LAB=${LAB:-t$$}
 export LAB_QUIET=1
 STATE=$BUILD/lab/$LAB
+# The lab's snapshot directory, for the daemons a test starts itself and
+# the programs it runs directly too (lab.sh down removes it).
+export LINKNAME_RUNDIR=${LINKNAME_RUNDIR-$("$LABSH" rundir)}
 # How long a neighbour may take to appear (daemons announce on start-up).
 LEARN_WAIT_S=${LEARN_WAIT_S:-10}
 BG_PIDS=""

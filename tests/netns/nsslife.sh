@@ -67,8 +67,10 @@ probe_h2() {
 	[ "$(state_of h2)" = up ] || fail "the prober does not resolve h2: $(cat "$PROBE_OUT")"
 }
 
+# NSSLIFE_EXIT_RUNS programs (default 100) exit mid-lookup.
 nsslife_exit() {
-	expect_rc 0 on h1 timeout 60 "$NL" exit -t 8 -r 100 h2
+	local runs=${NSSLIFE_EXIT_RUNS:-100}
+	expect_rc 0 on h1 timeout $((60 + runs / 2)) "$NL" exit -t 8 -r "$runs" h2
 	say "exit mid-lookup: ${OUT##*$'\n'}"
 }
 

@@ -18,12 +18,22 @@
 #    first lookup; that lookup is answered; linknamectl and getent resolve
 #    h2 through it; the daemon serves @linkname on fd 3 (binding it itself
 #    would fail, it is taken); READY=1 and STOPPING=1 arrive from it.
+# 0. Both are src/sdnotify.c's: ldd build/linknamed lists no libsystemd,
+#    nor what it would pull into a root daemon (liblzma, libzstd, liblz4,
+#    libgcrypt: the CVE-2024-3094 path), issue #11 part 2.
 . "$(dirname "$0")/lib.sh"
 
 need_build tests/notifysink
 command -v systemd-socket-activate >/dev/null ||
 	fail "systemd-socket-activate is missing (Debian's systemd package; make deps installs it)"
 SINK=$BUILD/tests/notifysink
+
+# ---- 0. no libsystemd ----
+libs=$(ldd "$BUILD/linknamed") || fail "ldd $BUILD/linknamed failed: $libs"
+bad=$(echo "$libs" | grep -E 'lib(systemd|lzma|zstd|lz4|gcrypt)\.' || true)
+[ -z "$bad" ] || fail "linknamed links what it must not:"$'\n'"$bad"
+echo "$libs" | grep -q 'libnl-route-3\.' || fail "ldd shows no libnl-route-3: the check reads the wrong output:"$'\n'"$libs"
+say "ldd linknamed: $(echo "$libs" | awk '$1 ~ /^lib/ { printf "%s ", $1 }')"
 
 lab up 2
 lab start-host h2
@@ -78,8 +88,10 @@ n2=$ndir/notify
 out2=$STATE/notify-path.out
 bg_start "$out2" h1 "$SINK" "$n2"
 wait_ready "$out2"
+# It passes the daemon only the variables it is given: the lab's snapshot
+# directory too, where the programs look.
 bg_start "$STATE/activate.log" h1 systemd-socket-activate -l @linkname -E NOTIFY_SOCKET="$n2" \
-	"$BUILD/linknamed" --foreground --name h1
+	-E LINKNAME_RUNDIR="$LINKNAME_RUNDIR" "$BUILD/linknamed" --foreground --name h1
 act=$BG_PID
 listening() { on h1 ss -xlnH src @linkname | grep -q .; }
 poll 10 listening || fail "systemd-socket-activate does not listen on @linkname:"$'\n'"$(cat "$STATE/activate.log")"

@@ -20,6 +20,9 @@
 #    makes it). Then nss disable
 #    restores the file byte for byte, and make uninstall removes it all.
 # timeout: 240
+# The installed daemon and module as installed: /run/linkname, not the
+# lab's directory (empty: their default; lib.sh keeps it so).
+export LINKNAME_RUNDIR=
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/privns.sh"
 
