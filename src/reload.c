@@ -61,11 +61,12 @@ void reload_log(const struct settings *old, const struct settings *now)
 					 "this user may not open it)" : "");
 	else if (old && old->engine.keys.n)
 		log_info("authentication off");
+	/* Not a problem: the LIFETIME sent is never below three periods
+	 * (PROTOCOL.md section 8), so say what happens, not a warning. */
 	if (!old || old->cfg.interval_s != c->interval_s || old->cfg.lifetime_s != c->lifetime_s)
-		if ((uint64_t)c->lifetime_s < c->interval_s)
-			log_warnx("lifetime (%us) is shorter than interval (%us): neighbours will "
-				  "forget this host between announcements", c->lifetime_s,
-				  c->interval_s);
+		if ((uint64_t)c->lifetime_s < 3 * (uint64_t)c->interval_s)
+			log_info("lifetime %us is below three announce periods of %us: at least "
+				 "three periods are announced", c->lifetime_s, c->interval_s);
 }
 
 void reload_apply(struct settings *in_force, const struct options *o, uid_t key_owner,
