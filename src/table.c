@@ -50,8 +50,9 @@ struct table {
 	uint32_t *buckets;		/* index + 1 of a chain's first slot, 0: empty */
 	uint8_t (*cell)[TABLE_CELL];	/* the shared pool */
 	uint32_t *cell_next;		/* per cell: index + 1 of the next in its chain */
-	uint32_t free_cells;		/* the free list: cell_free, then cell_next */
-	uint32_t cell_free;
+	uint32_t cell_bump;		/* cells past it were never used */
+	uint32_t free_cells;		/* never used, or on the free list */
+	uint32_t cell_free;		/* the free list: cell_free, then cell_next */
 	struct table_entry *view;	/* what table_get & co. return */
 	table_cb on_drop;
 	void *on_drop_arg;
@@ -154,8 +155,12 @@ static void chain_resize(struct table *t, struct table_slot *s, uint32_t have, u
 		return;
 	}
 	for (; i < want; i++) {
-		c = t->cell_free;
-		t->cell_free = t->cell_next[c - 1];
+		if (t->cell_free) {
+			c = t->cell_free;
+			t->cell_free = t->cell_next[c - 1];
+		} else {
+			c = ++t->cell_bump;
+		}
 		t->free_cells--;
 		t->cell_next[c - 1] = 0;
 		*link = c;
@@ -272,7 +277,7 @@ static void table_unlink(struct table *t, size_t i)
 struct table *table_new(size_t capacity)
 {
 	struct table *t;
-	size_t ncells, i;
+	size_t ncells;
 
 	if (capacity == 0 || capacity > (1u << 24))
 		return NULL;
@@ -283,18 +288,18 @@ struct table *table_new(size_t capacity)
 		;
 	/* One cell per slot, and enough for any one entry in a small table. */
 	ncells = capacity + TABLE_CELLS_MAX;
-	t->slots = calloc(capacity, sizeof(*t->slots));
+	/* Slots and cells are written before they are read (a slot when it
+	 * is taken, a cell when it is chained): not cleared here, so what is
+	 * not used yet costs address space, not memory. */
+	t->slots = reallocarray(NULL, capacity, sizeof(*t->slots));
+	t->cell = reallocarray(NULL, ncells, sizeof(*t->cell));
+	t->cell_next = reallocarray(NULL, ncells, sizeof(*t->cell_next));
 	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
-	t->cell = calloc(ncells, sizeof(*t->cell));
-	t->cell_next = calloc(ncells, sizeof(*t->cell_next));
 	t->view = calloc(1, sizeof(*t->view));
 	if (!t->slots || !t->buckets || !t->cell || !t->cell_next || !t->view) {
 		table_free(t);
 		return NULL;
 	}
-	for (i = 0; i + 1 < ncells; i++)
-		t->cell_next[i] = (uint32_t)i + 2;
-	t->cell_free = 1;
 	t->free_cells = (uint32_t)ncells;
 	t->capacity = capacity;
 	return t;
