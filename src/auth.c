@@ -85,6 +85,14 @@ int auth_load(const char *path, uid_t owner, struct auth_keys *k, char *err, siz
 	ssize_t n;
 	int fd, r;
 
+	/* libsodium is made ready by the first key loaded: a daemon without
+	 * keys never calls it, and does not pay for its set-up (its CPU
+	 * feature probes and picks of implementations fault in some 100 kB
+	 * of its code). */
+	if (auth_init() < 0) {
+		snprintf(err, errlen, "cannot initialise libsodium");
+		return -1;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

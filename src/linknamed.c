@@ -194,8 +194,6 @@ static void start(int argc, char **argv)
 		fatalx("%s", err);
 	config_overlay(&d.set.cfg, &d.opt.cli);
 	d.key_owner = privdrop_uid(d.set.cfg.user);
-	if (auth_init() < 0)
-		fatalx("cannot initialise libsodium");
 	if (reload_settings(&d.opt, d.key_owner, &d.set, err, sizeof(err)) < 0)
 		fatalx("%s; refusing to start", err);
 	reload_log(NULL, &d.set);
