@@ -24,7 +24,6 @@ struct table_entry {
 	unsigned int ifindex;
 	struct in6_addr addrs[WIRE_MAX_ADDRS];
 	uint64_t expires;		/* ms, same clock as "now" */
-	uint64_t first_seen;
 	uint64_t last_seen;
 	uint32_t refreshes;		/* announcements after the first */
 	uint8_t contested;		/* its holder answered a claim: refuse the next ones */

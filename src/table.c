@@ -4,7 +4,7 @@
  * reverse lookups and eviction scan the array: they are rare or already
  * O(n) by nature.
  *
- * Memory: a slot holds what every entry has and the first TABLE_INLINE
+ * Memory: a slot (80 octets) holds what every entry has and the first TABLE_INLINE
  * octets of its payload (the name, by its length, then its addresses); a
  * typical neighbour (a name of up to 20 octets, one address) fits there.
  * The rest of a bigger payload goes in 16-octet cells of one pool shared
@@ -25,7 +25,6 @@
 
 struct table_slot {
 	uint64_t expires;		/* ms, same clock as "now" */
-	uint64_t first_seen;
 	uint64_t last_seen;
 	uint64_t last_ts;
 	uint32_t ifindex;
@@ -39,7 +38,7 @@ struct table_slot {
 	uint8_t payload[TABLE_INLINE];
 };
 
-_Static_assert(sizeof(struct table_slot) == 88, "a slot is 88 octets");
+_Static_assert(sizeof(struct table_slot) == 80, "a slot is 80 octets");
 
 struct table {
 	size_t capacity;
@@ -226,7 +225,6 @@ static void table_entry_of(const struct table *t, const struct table_slot *s,
 	e->naddrs = s->naddrs;
 	e->ifindex = s->ifindex;
 	e->expires = s->expires;
-	e->first_seen = s->first_seen;
 	e->last_seen = s->last_seen;
 	e->refreshes = s->refreshes;
 	e->contested = s->contested;
@@ -500,7 +498,6 @@ enum table_result table_update(struct table *t, const char *name, size_t name_le
 		s = &t->slots[t->used++];
 		memset(s, 0, sizeof(*s));
 		s->ifindex = ifindex;
-		s->first_seen = now;
 		if (want)
 			chain_resize(t, s, 0, want);
 		res = TABLE_NEW;
