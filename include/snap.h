@@ -47,12 +47,12 @@
 #define SNAP_DIR_ENV	"LINKNAME_RUNDIR"
 #define SNAP_NAME_MAX	32		/* "net-" and a 64-bit inode, NUL */
 
-/* A record, in a half's record area at an 8-octet boundary; its name
+/* A record, in a half's record area at a 4-octet boundary; its name
  * (name_len octets) and addresses (naddrs x 16, unaligned) follow it, the
- * whole padded to 8 octets (snap_rec_size). Offsets are in 8-octet units
+ * whole padded to 4 octets (snap_rec_size). Offsets are in 4-octet units
  * from the start of the area, plus one (0 ends a chain). */
 struct snap_rec {
-	uint64_t expires;		/* CLOCK_MONOTONIC ms */
+	uint32_t expires;		/* ms after the half's base; SNAP_NEVER */
 	uint32_t next;			/* the next in its bucket */
 	uint32_t ifindex;
 	uint8_t name_len;
@@ -61,9 +61,12 @@ struct snap_rec {
 	uint8_t pad;
 };
 
-#define SNAP_REC_HDR	20		/* octets before the name */
+#define SNAP_REC_HDR	16		/* octets before the name */
+#define SNAP_UNIT	4
 /* The biggest record: a 63-octet name and 8 addresses. */
-#define SNAP_REC_MAX	((SNAP_REC_HDR + WIRE_NAME_MAX + WIRE_MAX_ADDRS * 16 + 7) & ~7)
+#define SNAP_REC_MAX	((SNAP_REC_HDR + WIRE_NAME_MAX + WIRE_MAX_ADDRS * 16 + 3) & ~3)
+/* An expiry too far to write: past any TTL a reader gives. */
+#define SNAP_NEVER	UINT32_MAX
 
 enum snap_state {
 	SNAP_WITHDRAWN = 0,		/* its daemon exited: no daemon here now */
@@ -81,8 +84,9 @@ struct snap_header {
 	_Atomic uint64_t seq;		/* odd: the other half is being written */
 	_Atomic uint32_t state;		/* enum snap_state */
 	uint32_t pad0;
-	_Atomic uint32_t count[2];	/* 8-octet units used in each record area */
+	_Atomic uint32_t count[2];	/* units used in each record area */
 	uint32_t pad;
+	uint64_t base[2];		/* each half's expiries are ms after it */
 };
 
 /* A reader's private copy of a checked snapshot's geometry. */

@@ -15,21 +15,22 @@ static uint32_t snap_buckets(uint32_t nslots)
 	return n;
 }
 
-/* Each half's record area, in 8-octet units: room for nslots of the
- * biggest record. */
+/* Each half's record area, in units: room for nslots of the biggest
+ * record. */
 static uint32_t snap_units(uint32_t nslots)
 {
-	return (uint32_t)(((uint64_t)nslots * SNAP_REC_MAX) / 8);
+	return (uint32_t)(((uint64_t)nslots * SNAP_REC_MAX) / SNAP_UNIT);
 }
 
 static size_t snap_half_size(uint32_t nslots)
 {
-	return (size_t)snap_buckets(nslots) * sizeof(uint32_t) + (size_t)snap_units(nslots) * 8;
+	return (size_t)snap_buckets(nslots) * sizeof(uint32_t) + (size_t)snap_units(nslots) * SNAP_UNIT;
 }
 
 size_t snap_rec_size(size_t name_len, size_t naddrs)
 {
-	return (SNAP_REC_HDR + name_len + naddrs * sizeof(struct in6_addr) + 7) & ~(size_t)7;
+	return (SNAP_REC_HDR + name_len + naddrs * sizeof(struct in6_addr) + SNAP_UNIT - 1) &
+	       ~(size_t)(SNAP_UNIT - 1);
 }
 
 uint32_t snap_slots_for(size_t n)
@@ -94,6 +95,21 @@ void snap_begin(struct snap_header *h)
 	half = snap_writing_half(h);
 	memset(snap_bucket_array(h, half), 0, h->nbuckets * sizeof(uint32_t));
 	atomic_store_explicit(&h->count[half], 0, memory_order_relaxed);
+	h->base[half] = 0;
+}
+
+/* expires as its half stores it: ms after a base set by the first record,
+ * 2^31 ms (24 days) before its expiry, so that the others (within a
+ * lifetime of it) fit in 32 bits. */
+static uint32_t snap_rel_expiry(struct snap_header *h, unsigned int half, uint64_t expires)
+{
+	if (!h->base[half])
+		h->base[half] = expires > ((uint64_t)1 << 31) ? expires - ((uint64_t)1 << 31) : 1;
+	if (expires < h->base[half])
+		return 0;
+	if (expires - h->base[half] >= SNAP_NEVER)
+		return SNAP_NEVER;
+	return (uint32_t)(expires - h->base[half]);
 }
 
 bool snap_add(struct snap_header *h, const char *name, size_t name_len, uint32_t ifindex,
@@ -107,11 +123,11 @@ bool snap_add(struct snap_header *h, const char *name, size_t name_len, uint32_t
 	uint8_t *p;
 
 	if (name_len > WIRE_NAME_MAX || naddrs > WIRE_MAX_ADDRS ||
-	    size / 8 > snap_units(h->nslots) - used)
+	    size / SNAP_UNIT > snap_units(h->nslots) - used)
 		return false;
-	p = snap_area(h, half) + (size_t)used * 8;
+	p = snap_area(h, half) + (size_t)used * SNAP_UNIT;
 	r = (struct snap_rec *)(void *)p;
-	r->expires = expires;
+	r->expires = snap_rel_expiry(h, half, expires);
 	r->ifindex = ifindex;
 	r->name_len = (uint8_t)name_len;
 	r->naddrs = (uint8_t)naddrs;
@@ -125,7 +141,7 @@ bool snap_add(struct snap_header *h, const char *name, size_t name_len, uint32_t
 	b = name_hash(name, name_len) & (h->nbuckets - 1);
 	r->next = buckets[b];
 	buckets[b] = used + 1;
-	atomic_store_explicit(&h->count[half], used + (uint32_t)(size / 8), memory_order_relaxed);
+	atomic_store_explicit(&h->count[half], used + (uint32_t)(size / SNAP_UNIT), memory_order_relaxed);
 	return true;
 }
 
@@ -252,11 +268,11 @@ static bool snap_at(const uint8_t *area, uint32_t used, uint32_t o, struct snap_
 	const struct snap_rec *r;
 	size_t size;
 
-	if (o >= used || used - o < SNAP_REC_HDR / 8 + 1)
+	if (o >= used || used - o < SNAP_REC_HDR / SNAP_UNIT)
 		return false;
-	r = (const struct snap_rec *)(const void *)(area + (size_t)o * 8);
+	r = (const struct snap_rec *)(const void *)(area + (size_t)o * SNAP_UNIT);
 	f->r = r;
-	f->name = area + (size_t)o * 8 + SNAP_REC_HDR;
+	f->name = area + (size_t)o * SNAP_UNIT + SNAP_REC_HDR;
 	f->name_len = SNAP_ONCE(r->name_len);
 	f->naddrs = SNAP_ONCE(r->naddrs);
 	if (f->name_len > WIRE_NAME_MAX)
@@ -264,14 +280,21 @@ static bool snap_at(const uint8_t *area, uint32_t used, uint32_t o, struct snap_
 	if (f->naddrs > WIRE_MAX_ADDRS)
 		f->naddrs = WIRE_MAX_ADDRS;
 	size = snap_rec_size(f->name_len, f->naddrs);
-	f->units = (uint32_t)(size / 8);
+	f->units = (uint32_t)(size / SNAP_UNIT);
 	return f->units <= used - o;
 }
 
-static void snap_record(const struct snap_found *f, uint64_t now, struct query_record *r)
+/* A record's expiry in ms, from its half's base (base: read once). */
+static uint64_t snap_expiry(const struct snap_found *f, uint64_t base)
 {
-	uint64_t expires = SNAP_ONCE(f->r->expires);
+	uint32_t rel = SNAP_ONCE(f->r->expires);
 
+	return rel == SNAP_NEVER ? UINT64_MAX : base + rel;
+}
+
+static void snap_record(const struct snap_found *f, uint64_t expires, uint64_t now,
+			struct query_record *r)
+{
 	memset(r, 0, sizeof(*r));
 	r->ifindex = SNAP_ONCE(f->r->ifindex);
 	/* Our own entries never expire while the snapshot is valid. */
@@ -319,6 +342,7 @@ int snap_lookup(const struct snap_view *v, const char *name, size_t name_len, ui
 		const uint8_t *area = v->recs[half];
 		uint32_t used = snap_used(v, half);
 		uint32_t i = SNAP_ONCE(v->buckets[half][name_hash(name, name_len) & (v->nbuckets - 1)]);
+		uint64_t base = SNAP_ONCE(h->base[half]);
 		uint32_t steps = 0;
 		struct snap_found f;
 		size_t n = 0;
@@ -326,9 +350,11 @@ int snap_lookup(const struct snap_view *v, const char *name, size_t name_len, ui
 		/* Every offset read from shared memory is bounded by the private
 		 * geometry: a torn or forged snapshot must not walk off the map. */
 		while (i && steps++ < v->nslots && snap_at(area, used, i - 1, &f)) {
-			if (SNAP_ONCE(f.r->expires) > now && f.name_len == name_len &&
+			uint64_t expires = snap_expiry(&f, base);
+
+			if (expires > now && f.name_len == name_len &&
 			    name_equal((const char *)f.name, name_len, name, name_len) && n < max)
-				snap_record(&f, now, &out[n++]);
+				snap_record(&f, expires, now, &out[n++]);
 			i = SNAP_ONCE(f.r->next);
 		}
 		if (snap_unchanged(h, s1))
@@ -348,18 +374,19 @@ int snap_reverse(const struct snap_view *v, const struct in6_addr *addr, uint32_
 		unsigned int half = snap_read_half(s1);
 		const uint8_t *area = v->recs[half];
 		uint32_t used = snap_used(v, half), o, j;
+		uint64_t base = SNAP_ONCE(h->base[half]);
 		struct snap_found f;
 		int found = 0;
 
 		for (o = 0; !found && snap_at(area, used, o, &f); o += f.units) {
 			const uint8_t *a = f.name + f.name_len;
+			uint64_t expires = snap_expiry(&f, base);
 
-			if (SNAP_ONCE(f.r->expires) <= now ||
-			    (ifindex && SNAP_ONCE(f.r->ifindex) != ifindex))
+			if (expires <= now || (ifindex && SNAP_ONCE(f.r->ifindex) != ifindex))
 				continue;
 			for (j = 0; j < f.naddrs; j++) {
 				if (!memcmp(a + j * sizeof(*addr), addr, sizeof(*addr))) {
-					snap_record(&f, now, out);
+					snap_record(&f, expires, now, out);
 					found = 1;
 					break;
 				}

@@ -267,14 +267,14 @@ static void test_geometry_changed_after_check(void **state)
 		b = (uint32_t *)(void *)v.buckets[i];
 		for (j = 0; j < v.nbuckets; j++)
 			b[j] = 1;
-		memset(area, 'x', (size_t)v.units * 8);
-		for (j = 0; j + SNAP_REC_MAX <= (size_t)v.units * 8; j += SNAP_REC_MAX) {
+		memset(area, 'x', (size_t)v.units * SNAP_UNIT);
+		for (j = 0; j + SNAP_REC_MAX <= (size_t)v.units * SNAP_UNIT; j += SNAP_REC_MAX) {
 			struct snap_rec *e = (struct snap_rec *)(void *)(area + j);
 
-			e->next = (uint32_t)(j / 8) + 1;
+			e->next = (uint32_t)(j / SNAP_UNIT) + 1;
 			e->name_len = 255;
 			e->naddrs = 255;
-			e->expires = UINT64_MAX;
+			e->expires = SNAP_NEVER;
 			memset(area + j + SNAP_REC_HDR + WIRE_NAME_MAX, 0, WIRE_MAX_ADDRS * 16);
 		}
 	}
@@ -308,7 +308,7 @@ static void test_packed(void **state)
 	memset(a, 0, sizeof(a));
 	memset(big, 'b', WIRE_NAME_MAX);
 	big[WIRE_NAME_MAX] = '\0';
-	assert_int_equal(snap_rec_size(2, 1), 40);
+	assert_int_equal(snap_rec_size(2, 1), 36);
 	assert_int_equal(snap_rec_size(WIRE_NAME_MAX, WIRE_MAX_ADDRS), SNAP_REC_MAX);
 	h = mk(SNAP_MIN_SLOTS, &size);
 	v = view(h, size);
@@ -415,6 +415,39 @@ static void test_reader_never_sees_released_half(void **state)
 	free(c.h);
 }
 
+/* Expiries are stored as 32 bits from a base per half: any monotonic
+ * time, a lifetime apart, reads back to the millisecond. */
+static void test_expiry_encoding(void **state)
+{
+	const uint64_t now = 4000000000000ull;	/* 46 days of uptime, in ms */
+	struct in6_addr a = ll("fe80::1");
+	struct query_record r[4];
+	struct snap_header *h;
+	struct snap_view v;
+	size_t size;
+
+	(void)state;
+	h = mk(8, &size);
+	v = view(h, size);
+	snap_begin(h);
+	assert_true(snap_add(h, "soon", 4, 2, &a, 1, now + 30001, 0));
+	assert_true(snap_add(h, "late", 4, 2, &a, 1, now + 86400000, 0));
+	assert_true(snap_add(h, "me", 2, 2, &a, 1, UINT64_MAX, QUERY_REC_SELF));
+	snap_publish(h);
+	assert_int_equal(snap_lookup(&v, "soon", 4, now, r, 4), 1);
+	assert_int_equal(r[0].ttl, 31);
+	assert_int_equal(snap_lookup(&v, "soon", 4, now + 30000, r, 4), 1);
+	assert_int_equal(r[0].ttl, 1);
+	assert_int_equal(snap_lookup(&v, "soon", 4, now + 30001, r, 4), 0);
+	assert_int_equal(snap_lookup(&v, "late", 4, now, r, 4), 1);
+	assert_int_equal(r[0].ttl, 86400);
+	assert_int_equal(snap_lookup(&v, "late", 4, now + 86399999, r, 4), 1);
+	assert_int_equal(snap_lookup(&v, "late", 4, now + 86400000, r, 4), 0);
+	assert_int_equal(snap_lookup(&v, "me", 2, now + 86400000, r, 4), 1);
+	assert_int_equal(r[0].ttl, WIRE_LIFETIME_MAX);
+	free(h);
+}
+
 static void test_slots_for(void **state)
 {
 	(void)state;
@@ -439,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_geometry_changed_after_check),
 		cmocka_unit_test(test_packed),
 		cmocka_unit_test(test_reader_never_sees_released_half),
+		cmocka_unit_test(test_expiry_encoding),
 		cmocka_unit_test(test_slots_for),
 	};
 
