@@ -4,7 +4,7 @@
  * reverse lookups and eviction scan the array: they are rare or already
  * O(n) by nature.
  *
- * Memory: a slot (80 octets) holds what every entry has and the first TABLE_INLINE
+ * Memory: a slot (72 octets) holds what every entry has and the first TABLE_INLINE
  * octets of its payload (the name, by its length, then its addresses); a
  * typical neighbour (a name of up to 20 octets, one address) fits there.
  * The rest of a bigger payload goes in 16-octet cells of one pool shared
@@ -26,19 +26,21 @@
 struct table_slot {
 	uint64_t expires;		/* ms, same clock as "now" */
 	uint64_t last_seen;
-	uint64_t last_ts;
 	uint32_t ifindex;
 	uint32_t refreshes;
 	uint32_t next;			/* index + 1 of the next slot in its hash chain */
 	uint32_t cells;			/* index + 1 of its first cell, 0: none */
 	uint8_t name_len;
 	uint8_t naddrs;
-	uint8_t contested;
+	uint8_t flags;			/* TABLE_F_* */
 	uint8_t tag;			/* the top octet of its name's hash */
 	uint8_t payload[TABLE_INLINE];
 };
 
-_Static_assert(sizeof(struct table_slot) == 80, "a slot is 80 octets");
+_Static_assert(sizeof(struct table_slot) == 72, "a slot is 72 octets");
+
+#define TABLE_F_CONTESTED	1
+#define TABLE_F_TS		2	/* its TIMESTAMP is in ts[] */
 
 struct table {
 	size_t capacity;
@@ -52,6 +54,10 @@ struct table {
 	uint32_t cell_bump;		/* cells past it were never used */
 	uint32_t free_cells;		/* never used, or on the free list */
 	uint32_t cell_free;		/* the free list: cell_free, then cell_next */
+	/* Per slot, the newest TIMESTAMP accepted (TABLE_F_TS): beside the
+	 * slots, as only a daemon with keys writes it; without, its pages
+	 * are never touched. */
+	uint64_t *ts;
 	struct table_entry *view;	/* what table_get & co. return */
 	table_cb on_drop;
 	void *on_drop_arg;
@@ -227,8 +233,8 @@ static void table_entry_of(const struct table *t, const struct table_slot *s,
 	e->expires = s->expires;
 	e->last_seen = s->last_seen;
 	e->refreshes = s->refreshes;
-	e->contested = s->contested;
-	e->last_ts = s->last_ts;
+	e->contested = (s->flags & TABLE_F_CONTESTED) != 0;
+	e->last_ts = (s->flags & TABLE_F_TS) ? t->ts[s - t->slots] : 0;
 }
 
 static const struct table_entry *table_view(const struct table *t, const struct table_slot *s)
@@ -292,9 +298,10 @@ struct table *table_new(size_t capacity)
 	t->slots = reallocarray(NULL, capacity, sizeof(*t->slots));
 	t->cell = reallocarray(NULL, ncells, sizeof(*t->cell));
 	t->cell_next = reallocarray(NULL, ncells, sizeof(*t->cell_next));
+	t->ts = reallocarray(NULL, capacity, sizeof(*t->ts));
 	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
 	t->view = calloc(1, sizeof(*t->view));
-	if (!t->slots || !t->buckets || !t->cell || !t->cell_next || !t->view) {
+	if (!t->slots || !t->buckets || !t->cell || !t->cell_next || !t->ts || !t->view) {
 		table_free(t);
 		return NULL;
 	}
@@ -311,6 +318,7 @@ void table_free(struct table *t)
 	free(t->buckets);
 	free(t->cell);
 	free(t->cell_next);
+	free(t->ts);
 	free(t->view);
 	free(t);
 }
@@ -362,6 +370,8 @@ static void table_drop(struct table *t, struct table_slot *s)
 	if (i != last) {
 		table_unlink(t, last);
 		*s = t->slots[last];
+		if (s->flags & TABLE_F_TS)
+			t->ts[i] = t->ts[last];
 		table_link(t, i);
 	}
 	memset(&t->slots[last], 0, sizeof(t->slots[last]));
@@ -519,8 +529,10 @@ void table_set_timestamp(struct table *t, const char *name, size_t name_len,
 {
 	struct table_slot *s = table_find(t, name, name_len, ifindex);
 
-	if (s)
-		s->last_ts = ts;
+	if (s) {
+		t->ts[s - t->slots] = ts;
+		s->flags |= TABLE_F_TS;
+	}
 }
 
 void table_set_contested(struct table *t, const char *name, size_t name_len,
@@ -529,7 +541,7 @@ void table_set_contested(struct table *t, const char *name, size_t name_len,
 	struct table_slot *s = table_find(t, name, name_len, ifindex);
 
 	if (s)
-		s->contested = 1;
+		s->flags |= TABLE_F_CONTESTED;
 }
 
 int table_remove(struct table *t, const char *name, size_t name_len, unsigned int ifindex)
