@@ -340,7 +340,7 @@ demo: deps
 # modules as the unit tests do; lookup uses no project header.
 BENCH_PKGS := tcpdump iproute2 procps util-linux
 BENCH_PROGS := $(addprefix $(BUILD)/bench/,packet table simlink)
-BENCH_BIN  := $(BENCH_PROGS) $(BUILD)/bench/lookup $(BUILD)/libnss_lnfloor.so.2
+BENCH_BIN  := $(BENCH_PROGS) $(BUILD)/bench/lookup $(BUILD)/libnss_lnfloor.so.2 $(BUILD)/bench/rssfloor
 
 $(BUILD)/bench/obj/%.o: tests/bench/%.c
 	@mkdir -p $(@D)
@@ -355,6 +355,15 @@ $(BUILD)/bench/packet: $(BUILD)/bench/obj/packet.o $(BUILD)/bench/obj/stats.o $(
 
 $(BUILD)/bench/lookup: $(BUILD)/bench/obj/lookup.o $(BUILD)/bench/obj/stats.o
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ -pthread -ldl -o $@
+
+# The floor under the idle daemon's RSS: linknamed's libraries, linked as
+# it links them, doing nothing but libnl's cache manager.
+$(BUILD)/bench/rssfloor: $(BUILD)/bench/obj/rssfloor.o
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(NL_LIBS) $(SD_LIBS) -o $@
+
+$(BUILD)/bench/obj/rssfloor.o: tests/bench/rssfloor.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(NL_CFLAGS) $(CFLAGS) -fPIE -MMD -MP -c $< -o $@
 
 # The floor under the first-lookup figure: an NSS module that does nothing,
 # built as the real one is (in build/, where the lab finds the real one).

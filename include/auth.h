@@ -28,13 +28,15 @@ struct auth_keys {
  * comments, blank lines. Pure. 0, or -1 with "line N: why" in err. */
 int auth_parse(const char *text, size_t len, struct auth_keys *k, char *err, size_t errlen);
 /* Read path, refusing a file that others can read or write, or that is
- * owned by someone other than root or owner. 0 or -1 with err. */
+ * owned by someone other than root or owner. Calls auth_init() first.
+ * 0 or -1 with err. */
 int auth_load(const char *path, uid_t owner, struct auth_keys *k, char *err, size_t errlen);
 /* The same checks and reading on fd, an open descriptor of path (named in
  * err), read from its start whatever its offset. */
 int auth_load_fd(int fd, const char *path, uid_t owner, struct auth_keys *k, char *err,
 		 size_t errlen);
-/* Must be called once before sign/verify. 0 or -1. */
+/* Must be called before sign/verify (auth_load and auth_load_fd do); more
+ * calls are harmless. 0 or -1. */
 int auth_init(void);
 
 /* Write the MAC of src (16 octets, the pseudo-header) followed by

@@ -4,11 +4,16 @@
  * The daemon's file (snapfile.h; the NSS module maps it, nss_snap.h) holds
  * two halves; the daemon rebuilds the half that is not current and then
  * flips a sequence number. Readers copy what they need from the current
- * half and check the sequence afterwards: a half being rewritten while they
- * read is detected and the read is retried, so a torn snapshot is never
- * used. A snapshot's geometry never changes once published (a bigger or
+ * half and check afterwards that the sequence did not move: a read that
+ * overlapped a publication is retried, so a torn snapshot is never used.
+ * That lets the daemon release the half it just left (snap_idle_half):
+ * only one half takes memory between rebuilds. Entries are packed records
+ * (the name by its length, as many addresses as it has) in room sized for
+ * the biggest, so a file holds nslots entries whatever they are, and the
+ * room they do not use is never written: it costs no memory in a sparse
+ * file. A snapshot's geometry never changes once published (a bigger or
  * smaller table gets a new file); readers copy it into a private view when
- * they map it and bound every index they read from shared memory by that
+ * they map it and bound every offset they read from shared memory by that
  * copy, so a corrupted snapshot can give wrong answers but never a read
  * outside the mapping. state tells readers when to look again (replaced by
  * a new file, or withdrawn by a daemon that exited).
@@ -27,7 +32,7 @@
 #include "wire.h"
 
 #define SNAP_MAGIC	0x4c4e5331u	/* "LNS1" */
-#define SNAP_VERSION	2
+#define SNAP_VERSION	3
 #define SNAP_RETRIES	64		/* then the reader gives up on it */
 #define SNAP_MIN_SLOTS	8		/* a table of a few fits one page */
 #define SNAP_MAX_SLOTS	(1u << 20)
@@ -42,17 +47,26 @@
 #define SNAP_DIR_ENV	"LINKNAME_RUNDIR"
 #define SNAP_NAME_MAX	32		/* "net-" and a 64-bit inode, NUL */
 
-struct snap_entry {
-	char name[WIRE_NAME_MAX + 1];
+/* A record, in a half's record area at a 4-octet boundary; its name
+ * (name_len octets) and addresses (naddrs x 16, unaligned) follow it, the
+ * whole padded to 4 octets (snap_rec_size). Offsets are in 4-octet units
+ * from the start of the area, plus one (0 ends a chain). */
+struct snap_rec {
+	uint32_t expires;		/* ms after the half's base; SNAP_NEVER */
+	uint32_t next;			/* the next in its bucket */
 	uint32_t ifindex;
-	uint32_t next;			/* index + 1 of the next in the bucket; 0 ends */
-	uint64_t expires;		/* CLOCK_MONOTONIC ms */
 	uint8_t name_len;
 	uint8_t naddrs;
 	uint8_t flags;			/* QUERY_REC_* */
-	uint8_t pad[5];
-	struct in6_addr addrs[WIRE_MAX_ADDRS];
+	uint8_t pad;
 };
+
+#define SNAP_REC_HDR	16		/* octets before the name */
+#define SNAP_UNIT	4
+/* The biggest record: a 63-octet name and 8 addresses. */
+#define SNAP_REC_MAX	((SNAP_REC_HDR + WIRE_NAME_MAX + WIRE_MAX_ADDRS * 16 + 3) & ~3)
+/* An expiry too far to write: past any TTL a reader gives. */
+#define SNAP_NEVER	UINT32_MAX
 
 enum snap_state {
 	SNAP_WITHDRAWN = 0,		/* its daemon exited: no daemon here now */
@@ -64,30 +78,36 @@ struct snap_header {
 	uint32_t magic;
 	uint32_t version;
 	uint64_t size;			/* of the whole mapping */
-	uint32_t nslots;		/* entries per half */
+	uint32_t nslots;		/* entries per half, of any size */
 	uint32_t nbuckets;		/* a power of two */
 	uint64_t half_off[2];
 	_Atomic uint64_t seq;		/* odd: the other half is being written */
 	_Atomic uint32_t state;		/* enum snap_state */
 	uint32_t pad0;
-	_Atomic uint32_t count[2];	/* entries used in each half */
+	_Atomic uint32_t count[2];	/* units used in each record area */
 	uint32_t pad;
+	uint64_t base[2];		/* each half's expiries are ms after it */
 };
 
 /* A reader's private copy of a checked snapshot's geometry. */
 struct snap_view {
 	const struct snap_header *h;
 	uint32_t nslots, nbuckets;
+	uint32_t units;			/* of each record area */
 	const uint32_t *buckets[2];
-	const struct snap_entry *entries[2];
+	const uint8_t *recs[2];
 };
 
+/* Octets of a record of that name and that many addresses. */
+size_t snap_rec_size(size_t name_len, size_t naddrs);
 /* Octets needed for nslots entries per half. */
 size_t snap_size(uint32_t nslots);
 /* Slots for a snapshot of n entries: room to grow by half, a power of two,
  * at least SNAP_MIN_SLOTS, at most SNAP_MAX_SLOTS. */
 uint32_t snap_slots_for(size_t n);
-/* Lay out an empty, live snapshot in mem (size octets from snap_size). */
+/* Lay out an empty, live snapshot in mem (size octets from snap_size). It
+ * writes the header only: what follows may hold anything (a new sparse
+ * file is not written at all). */
 void snap_init(void *mem, size_t size, uint32_t nslots);
 
 /* Writer: begin a new generation, add entries, publish. */
@@ -96,6 +116,10 @@ void snap_begin(struct snap_header *h);
 bool snap_add(struct snap_header *h, const char *name, size_t name_len, uint32_t ifindex,
 	      const struct in6_addr *addrs, size_t naddrs, uint64_t expires, uint8_t flags);
 void snap_publish(struct snap_header *h);
+/* The half readers no longer read once published (offset and length in
+ * the file): the writer may release its memory (punch a hole) until it
+ * rebuilds it. */
+void snap_idle_half(const struct snap_header *h, uint64_t *off, uint64_t *len);
 /* Tell readers to look again (enum snap_state). */
 void snap_set_state(struct snap_header *h, enum snap_state state);
 

@@ -5,6 +5,9 @@
  * - It holds an OFD write lock on the file while it runs: the kernel drops
  *   it when the daemon dies, even by SIGKILL, which is how readers tell a
  *   live daemon from a dead one's leftover file.
+ * - After each publication the half readers left is punched out of the
+ *   file (it reads as zeros until the next rebuild writes it), so the
+ *   snapshot takes the memory of one half between rebuilds.
  * - The file is sized to the table (snap_slots_for); when the table
  *   outgrows it, or shrinks to a quarter, a new file replaces it by
  *   rename(2) and the old one is marked SNAP_REPLACED, so readers move at

@@ -1,6 +1,7 @@
 /* table: the neighbour table, keyed by (name, interface). Pure code: the
  * caller passes the time (milliseconds, any monotonic origin). The table has
- * a fixed capacity chosen at creation, so a flood of names cannot grow it. */
+ * a fixed capacity chosen at creation and all its memory is allocated then,
+ * so a flood of names cannot grow it. */
 #ifndef LINKNAME_TABLE_H
 #define LINKNAME_TABLE_H
 
@@ -12,15 +13,17 @@
 #include "wire.h"
 
 #define TABLE_DEFAULT_CAPACITY 1024
+/* Name and address octets every entry may have (see table_update). */
+#define TABLE_ENTRY_OCTETS 52
 
+/* An entry as the table shows it (it stores entries packed, see table.c). */
 struct table_entry {
-	char name[WIRE_NAME_MAX + 1];	/* as announced */
+	char name[WIRE_NAME_MAX + 1];	/* as announced, NUL-terminated */
 	uint8_t name_len;
 	uint8_t naddrs;
 	unsigned int ifindex;
 	struct in6_addr addrs[WIRE_MAX_ADDRS];
 	uint64_t expires;		/* ms, same clock as "now" */
-	uint64_t first_seen;
 	uint64_t last_seen;
 	uint32_t refreshes;		/* announcements after the first */
 	uint8_t contested;		/* its holder answered a claim: refuse the next ones */
@@ -31,7 +34,8 @@ enum table_result {
 	TABLE_NEW,	/* a name not known on that interface */
 	TABLE_REFRESH,	/* same addresses, new expiry */
 	TABLE_CHANGED,	/* known, but its addresses changed */
-	TABLE_FULL,	/* no room, and every entry has been refreshed: not stored */
+	TABLE_FULL,	/* no room, and every entry has been refreshed: not stored
+			 * (a known entry keeps what it had) */
 	TABLE_INVALID,	/* bad arguments (no addresses, bad name): not stored */
 };
 
@@ -51,10 +55,18 @@ size_t table_capacity(const struct table *t);
  * When the table is full, a new key replaces the entry that was never
  * refreshed and was seen least recently; entries refreshed at least once
  * are never evicted, so a flood of new names cannot push out long-lived
- * neighbours (it only churns among its own, never-refreshed entries). */
+ * neighbours (it only churns among its own, never-refreshed entries).
+ * Room is counted in entries and in octets: every entry may hold a name
+ * and addresses of TABLE_ENTRY_OCTETS together (a 36-octet name and one
+ * address, or a 20-octet name and two); bigger ones, up to a 63-octet name
+ * with 8 addresses, share what smaller ones leave, and when that runs out
+ * the same rule applies (evict never-refreshed entries, else TABLE_FULL). */
 enum table_result table_update(struct table *t, const char *name, size_t name_len,
 			       unsigned int ifindex, const struct in6_addr *addrs,
 			       size_t naddrs, uint32_t lifetime_s, uint64_t now);
+/* table_get, table_stored and table_reverse return a copy the table keeps
+ * for the caller: valid until the next call of one of them or a change to
+ * the table. Callbacks get their own copy, valid during the call. */
 /* The live entry (name, ifindex), or NULL. */
 const struct table_entry *table_get(const struct table *t, const char *name, size_t name_len,
 				    unsigned int ifindex, uint64_t now);

@@ -86,6 +86,14 @@ int auth_load_fd(int fd, const char *path, uid_t owner, struct auth_keys *k, cha
 	ssize_t n;
 	int r;
 
+	/* libsodium is made ready by the first key loaded: a daemon without
+	 * keys never calls it, and does not pay for its set-up (its CPU
+	 * feature probes and picks of implementations fault in some 100 kB
+	 * of its code). */
+	if (auth_init() < 0) {
+		snprintf(err, errlen, "cannot initialise libsodium");
+		return -1;
+	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a regular file", path);
 		return -1;

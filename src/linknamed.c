@@ -205,8 +205,7 @@ static void start(int argc, char **argv)
 		fatalx("%s", err);
 	config_overlay(&d.set.cfg, &d.opt.cli);
 	d.key_owner = privdrop_uid(d.set.cfg.user);
-	if (auth_init() < 0)
-		fatalx("cannot initialise libsodium");
+	/* libsodium is set up by the first key loaded (auth_load_fd). */
 	d.key = (struct keyfile)KEYFILE_INIT;
 	if (reload_settings(&d.opt, d.key_owner, &d.key, &d.set, err, sizeof(err)) != 0)
 		fatalx("%s; refusing to start", err);

@@ -41,8 +41,11 @@ struct nss_snap_map {
 	ino_t ino;
 };
 
-/* No destructor, no unmapping at exit: another thread may be reading. */
-static struct nss_snap_map nss_snap_maps[NSS_SNAP_MAPS];
+/* No destructor, no unmapping at exit: another thread may be reading.
+ * In .data, not .bss: the module's zero-filled pages then come with its
+ * file mapping, and loading it needs no extra anonymous mapping (an mmap
+ * less in every program's first lookup, ~1.5 us, make bench). */
+static struct nss_snap_map nss_snap_maps[NSS_SNAP_MAPS] __attribute__((section(".data.nss_snap_maps")));
 
 static uint64_t nss_snap_now(void)
 {

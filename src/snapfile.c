@@ -20,9 +20,11 @@ struct snapmap {
 };
 
 struct snapfile {
-	char dir[PATH_MAX];
-	char path[PATH_MAX];		/* dir/net-INODE */
-	char tmp[PATH_MAX];		/* dir/net-INODE.new, renamed to path */
+	/* In the same allocation, sized to fit (three PATH_MAX buffers were
+	 * 12 kB of a daemon's heap for some 60 octets). */
+	char *dir;
+	char *path;			/* dir/net-INODE */
+	char *tmp;			/* dir/net-INODE.new, renamed to path */
 	bool growable;			/* we may create files in dir later */
 	bool created_dir;
 	struct snapmap cur, next;	/* next: being built, not yet in place */
@@ -174,6 +176,7 @@ int snapfile_open(struct snapfile **out, const char *dir, uid_t owner, size_t ma
 {
 	char name[SNAP_NAME_MAX];
 	struct snapfile *sf;
+	size_t dlen, plen;
 	struct stat st;
 	int rc;
 
@@ -183,13 +186,18 @@ int snapfile_open(struct snapfile **out, const char *dir, uid_t owner, size_t ma
 	rc = snapfile_netns(name);
 	if (rc < 0)
 		return fail(err, errlen, rc, "cannot tell the network namespace (/proc/self/ns/net)");
-	sf = calloc(1, sizeof(*sf));
+	dlen = strlen(dir) + 1;
+	plen = dlen + strlen(name) + 1;
+	sf = calloc(1, sizeof(*sf) + dlen + 2 * plen + 4);
 	if (!sf)
 		return fail(err, errlen, -ENOMEM, "snapshot");
 	sf->cur.fd = sf->next.fd = -1;
-	snprintf(sf->dir, sizeof(sf->dir), "%s", dir);
-	snprintf(sf->path, sizeof(sf->path), "%s/%s", dir, name);
-	snprintf(sf->tmp, sizeof(sf->tmp), "%s/%s.new", dir, name);
+	sf->dir = (char *)(sf + 1);
+	sf->path = sf->dir + dlen;
+	sf->tmp = sf->path + plen;
+	snprintf(sf->dir, dlen, "%s", dir);
+	snprintf(sf->path, plen, "%s/%s", dir, name);
+	snprintf(sf->tmp, plen + 4, "%s/%s.new", dir, name);
 
 	if (mkdir(dir, 0755) == 0) {
 		sf->created_dir = true;
@@ -258,13 +266,27 @@ struct snap_header *snapfile_begin(struct snapfile *sf, size_t entries)
 	return sf->cur.h;
 }
 
+/* The half readers just left holds nothing they will read again: its
+ * pages go back (a hole reads as zeros) until the next rebuild writes it,
+ * so between rebuilds the snapshot costs one half. Best effort: where a
+ * hole cannot be punched the half just stays. */
+static void release_idle_half(const struct snapmap *m)
+{
+	uint64_t off, len;
+
+	snap_idle_half(m->h, &off, &len);
+	(void)fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len);
+}
+
 int snapfile_publish(struct snapfile *sf, char *err, size_t errlen)
 {
 	if (!sf->next.h) {
 		snap_publish(sf->cur.h);
+		release_idle_half(&sf->cur);
 		return 0;
 	}
 	snap_publish(sf->next.h);
+	release_idle_half(&sf->next);
 	if (rename(sf->tmp, sf->path) < 0) {
 		int rc = fail(err, errlen, -errno, "cannot replace %s", sf->path);
 

@@ -26,6 +26,13 @@
  *        its dlopen() alone, a floor for any module).
  *   lookup part [-l LIB] [-m] NAME
  *        (used by parts) one such process; prints "DLOPEN FIRST AGAIN".
+ *   lookup nsfirst [-k K]
+ *        K fresh copies of itself each time its first readlink() of
+ *        /proc/self/ns/net: what any first lookup pays to name its thread's
+ *        network namespace (a new process's first steps into /proc); prints
+ *        "nsfirst runs=K median= min=" (µs).
+ *   lookup nsone
+ *        (used by nsfirst) one such process; prints its µs.
  *   lookup wait [-i US] [-T S] NAME...
  *        prints "ready", then looks every name not yet resolved up once per
  *        round, US microseconds apart (default 1000), until all resolve;
@@ -82,6 +89,8 @@ static void usage(FILE *f)
 		   "       lookup once [-m] NAME\n"
 		   "       lookup parts [-k K] [-l LIB] [-m] NAME\n"
 		   "       lookup part [-l LIB] [-m] NAME\n"
+		   "       lookup nsfirst [-k K]\n"
+		   "       lookup nsone\n"
 		   "       lookup wait [-i US] [-T SECONDS] NAME...\n");
 }
 
@@ -380,6 +389,52 @@ static int cmd_first(const char *name, unsigned long k, int want)
 	return 0;
 }
 
+static int cmd_nsone(void)
+{
+	char link[64];
+	uint64_t t0 = stats_mono_ns();
+	ssize_t n = readlink("/proc/self/ns/net", link, sizeof(link));
+	double us = (double)(stats_mono_ns() - t0) / 1000.0;
+
+	if (n <= 0) {
+		perror("lookup: /proc/self/ns/net");
+		return EXIT_WRONG;
+	}
+	printf("%.2f\n", us);
+	return 0;
+}
+
+static int cmd_nsfirst(unsigned long k)
+{
+	char self[4096], buf[64];
+	char *argv[3];
+	double *v;
+	unsigned long i;
+
+	if (self_path(self, sizeof(self)) < 0)
+		return EXIT_WRONG;
+	argv[0] = self;
+	argv[1] = (char *)"nsone";
+	argv[2] = NULL;
+	v = calloc(k, sizeof(*v));
+	if (v == NULL) {
+		perror("lookup");
+		return EXIT_WRONG;
+	}
+	for (i = 0; i < k; i++) {
+		if (run_child(argv, buf, sizeof(buf)) < 0) {
+			fprintf(stderr, "lookup: fresh process %lu failed\n", i + 1);
+			free(v);
+			return EXIT_WRONG;
+		}
+		v[i] = strtod(buf, NULL);
+	}
+	stats_sort(v, k);
+	printf("nsfirst runs=%lu median=%.2f min=%.2f\n", k, stats_median(v, k), v[0]);
+	free(v);
+	return 0;
+}
+
 static int cmd_wait(char **names, int count, unsigned long interval_us, unsigned long timeout_s)
 {
 	uint64_t end = stats_mono_ns() + (uint64_t)timeout_s * 1000000000u, t;
@@ -478,6 +533,10 @@ int main(int argc, char **argv)
 		return cmd_parts(lib, argv[optind], k, want);
 	if (strcmp(cmd, "part") == 0 && optind == argc - 1)
 		return cmd_part(lib, argv[optind], want);
+	if (strcmp(cmd, "nsfirst") == 0 && optind == argc)
+		return cmd_nsfirst(k);
+	if (strcmp(cmd, "nsone") == 0 && optind == argc)
+		return cmd_nsone();
 	if (strcmp(cmd, "wait") == 0 && optind < argc)
 		return cmd_wait(argv + optind, argc - optind, interval_us, timeout_s);
 bad:

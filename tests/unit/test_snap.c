@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 
 #include <cmocka.h>
 
@@ -118,7 +121,7 @@ static void test_generations(void **state)
 	struct query_record r[4];
 	struct snap_header *h;
 	struct snap_view v;
-	size_t size;
+	size_t size, n;
 
 	(void)state;
 	h = mk(2, &size);
@@ -132,8 +135,12 @@ static void test_generations(void **state)
 	assert_true(snap_add(h, "two", 3, 2, &a, 1, 5000, 0));
 	assert_int_equal(snap_lookup(&v, "one", 3, 1, r, 4), 1);
 	assert_int_equal(snap_lookup(&v, "two", 3, 1, r, 4), 0);
-	/* Full half: the extra entry is left out, not written past the end. */
+	/* Full half: the extra entry is left out, not written past the end
+	 * (room for 2 of the biggest holds more of these). */
 	assert_true(snap_add(h, "three", 5, 2, &a, 1, 5000, 0));
+	for (n = 0; snap_add(h, "filler", 6, 2, &a, 1, 5000, 0); n++)
+		assert_true(n < 2 * SNAP_REC_MAX / snap_rec_size(6, 1));
+	assert_true(n >= 2);
 	assert_false(snap_add(h, "four", 4, 2, &a, 1, 5000, 0));
 	snap_publish(h);
 	assert_int_equal(snap_lookup(&v, "one", 3, 1, r, 4), 0);
@@ -226,10 +233,9 @@ static void test_geometry_changed_after_check(void **state)
 	struct in6_addr a = ll("fe80::1");
 	struct query_record r[4];
 	struct snap_header *h;
-	struct snap_entry *e;
 	struct snap_view v;
 	uint32_t *b;
-	size_t size, i;
+	size_t size, i, j;
 
 	(void)state;
 	h = mk(4, &size);
@@ -243,46 +249,202 @@ static void test_geometry_changed_after_check(void **state)
 	h->nslots = 1u << 20;
 	h->half_off[0] = h->half_off[1] = size * 4;
 	h->size = size * 4;
-	atomic_store(&h->count[0], 1u << 20);
-	atomic_store(&h->count[1], 1u << 20);
-	/* Every bucket and next pointer out of range, then into a cycle. */
+	atomic_store(&h->count[0], 1u << 30);
+	atomic_store(&h->count[1], 1u << 30);
+	/* Every bucket out of range, then every record's next. */
 	for (i = 0; i < 2; i++) {
-		size_t j;
-
 		b = (uint32_t *)(void *)v.buckets[i];
-		e = (struct snap_entry *)(void *)v.entries[i];
 		for (j = 0; j < v.nbuckets; j++)
 			b[j] = 0xffffffffu;
-		for (j = 0; j < v.nslots; j++)
-			e[j].next = 0x7fffffffu;
 	}
 	assert_true(snap_lookup(&v, "x", 1, 1, r, 4) <= 4);
 	assert_true(snap_reverse(&v, &a, 0, 1, r) <= 1);
+	/* Then the whole area as records of 255-octet names and 255
+	 * addresses, each chained to itself, every bucket to the first. */
 	for (i = 0; i < 2; i++) {
-		size_t j;
+		uint8_t *area = (uint8_t *)(void *)v.recs[i];
 
 		b = (uint32_t *)(void *)v.buckets[i];
-		e = (struct snap_entry *)(void *)v.entries[i];
 		for (j = 0; j < v.nbuckets; j++)
 			b[j] = 1;
-		for (j = 0; j < v.nslots; j++) {
-			e[j].next = (uint32_t)j + 1;	/* each to itself */
-			e[j].name_len = 255;
-			e[j].naddrs = 255;
-			e[j].expires = UINT64_MAX;
-			memset(e[j].name, 'x', sizeof(e[j].name));
-			memset(e[j].addrs, 0, sizeof(e[j].addrs));
+		memset(area, 'x', (size_t)v.units * SNAP_UNIT);
+		for (j = 0; j + SNAP_REC_MAX <= (size_t)v.units * SNAP_UNIT; j += SNAP_REC_MAX) {
+			struct snap_rec *e = (struct snap_rec *)(void *)(area + j);
+
+			e->next = (uint32_t)(j / SNAP_UNIT) + 1;
+			e->name_len = 255;
+			e->naddrs = 255;
+			e->expires = SNAP_NEVER;
+			memset(area + j + SNAP_REC_HDR + WIRE_NAME_MAX, 0, WIRE_MAX_ADDRS * 16);
 		}
 	}
-	/* Names of 255 octets never match a 1-octet one; reverse lookups see
-	 * naddrs 255 and read at most WIRE_MAX_ADDRS addresses. */
+	/* Names of 255 octets are read as 63 and never match a 1-octet one;
+	 * reverse lookups see naddrs 255 and read at most WIRE_MAX_ADDRS. */
 	assert_true(snap_lookup(&v, "x", 1, 1, r, 4) <= 4);
 	assert_int_equal(snap_reverse(&v, &a, 0, 1, r), 0);
-	e[0].addrs[WIRE_MAX_ADDRS - 1] = a;
+	memcpy((uint8_t *)(void *)v.recs[0] + SNAP_REC_HDR + WIRE_NAME_MAX + (WIRE_MAX_ADDRS - 1) * 16,
+	       &a, sizeof(a));
+	atomic_store(&h->seq, 0);	/* half 0 current */
 	assert_int_equal(snap_reverse(&v, &a, 0, 1, r), 1);
 	/* The record copied out is bounded too. */
 	assert_int_equal(r[0].naddrs, WIRE_MAX_ADDRS);
 	assert_int_equal(r[0].name_len, WIRE_NAME_MAX);
+	free(h);
+}
+
+/* Records are packed: a half holds nslots of the biggest, more of small
+ * ones, and the idle half is the one readers left. */
+static void test_packed(void **state)
+{
+	struct in6_addr a[WIRE_MAX_ADDRS];
+	char big[WIRE_NAME_MAX + 1];
+	struct query_record r[4];
+	struct snap_header *h;
+	struct snap_view v;
+	uint64_t off, len;
+	size_t size, i;
+
+	(void)state;
+	memset(a, 0, sizeof(a));
+	memset(big, 'b', WIRE_NAME_MAX);
+	big[WIRE_NAME_MAX] = '\0';
+	assert_int_equal(snap_rec_size(2, 1), 36);
+	assert_int_equal(snap_rec_size(WIRE_NAME_MAX, WIRE_MAX_ADDRS), SNAP_REC_MAX);
+	h = mk(SNAP_MIN_SLOTS, &size);
+	v = view(h, size);
+	snap_begin(h);
+	for (i = 0; i < SNAP_MIN_SLOTS; i++) {
+		big[0] = (char)('a' + i);
+		assert_true(snap_add(h, big, WIRE_NAME_MAX, 2, a, WIRE_MAX_ADDRS, 5000, 0));
+	}
+	assert_false(snap_add(h, "z", 1, 2, a, 1, 5000, 0));
+	snap_publish(h);
+	big[0] = 'c';
+	assert_int_equal(snap_lookup(&v, big, WIRE_NAME_MAX, 1, r, 4), 1);
+	assert_int_equal(r[0].naddrs, WIRE_MAX_ADDRS);
+	snap_idle_half(h, &off, &len);
+	assert_int_equal(off, h->half_off[0]);		/* half 1 is current */
+	assert_true(len >= (size_t)SNAP_MIN_SLOTS * SNAP_REC_MAX);
+	assert_true(off + len <= size);
+	/* Small records: five times as many fit. */
+	snap_begin(h);
+	for (i = 0; i < 5 * SNAP_MIN_SLOTS; i++) {
+		char n[8];
+
+		snprintf(n, sizeof(n), "h%zu", i);
+		assert_true(snap_add(h, n, strlen(n), 2, a, 1, 5000, 0));
+	}
+	snap_publish(h);
+	assert_int_equal(snap_lookup(&v, "h39", 3, 1, r, 4), 1);
+	assert_int_equal(snap_lookup(&v, big, WIRE_NAME_MAX, 1, r, 4), 0);
+	snap_idle_half(h, &off, &len);
+	assert_int_equal(off, h->half_off[1]);
+	free(h);
+}
+
+/* A writer that publishes without pause and clears the half readers just
+ * left, as the daemon releases it: a reader scanning a generation (all of
+ * them hold the address looked for, in their last record) finds it every
+ * time, never reads the cleared half as an answer: a read that overlapped
+ * a publication is retried, not accepted. */
+#define CHURN_RECS 1000
+
+struct churn {
+	struct snap_header *h;
+	struct in6_addr target;
+	atomic_bool stop;
+};
+
+static void churn_fill(struct churn *c, unsigned int gen)
+{
+	struct in6_addr a = ll("fe80::1");
+	char n[16];
+	size_t i;
+
+	snap_begin(c->h);
+	for (i = 0; i + 1 < CHURN_RECS; i++) {
+		snprintf(n, sizeof(n), "g%uh%zu", gen & 1, i);
+		snap_add(c->h, n, strlen(n), 2, &a, 1, 5000, 0);
+	}
+	snap_add(c->h, "last", 4, 2, &c->target, 1, 5000, 0);
+	snap_publish(c->h);
+}
+
+static void *churn_writer(void *arg)
+{
+	struct churn *c = arg;
+	unsigned int gen = 0;
+
+	while (!atomic_load(&c->stop)) {
+		uint64_t off, len;
+
+		churn_fill(c, gen++);
+		snap_idle_half(c->h, &off, &len);
+		memset((char *)c->h + off, 0, len);
+	}
+	return NULL;
+}
+
+static void test_reader_never_sees_released_half(void **state)
+{
+	struct query_record r[4];
+	struct churn c;
+	struct snap_view v;
+	pthread_t w;
+	size_t size;
+	int i, n, torn = 0, answered = 0;
+
+	(void)state;
+	c.h = mk(1024, &size);
+	c.target = ll("fe80::7");
+	atomic_init(&c.stop, false);
+	churn_fill(&c, 0);
+	v = view(c.h, size);
+	assert_int_equal(pthread_create(&w, NULL, churn_writer, &c), 0);
+	for (i = 0; i < 20000; i++) {
+		n = snap_reverse(&v, &c.target, 0, 1, r);
+		if (n == 0)
+			torn++;
+		else if (n == 1)
+			answered++;
+	}
+	atomic_store(&c.stop, true);
+	pthread_join(w, NULL);
+	assert_int_equal(torn, 0);
+	assert_true(answered > 0);
+	free(c.h);
+}
+
+/* Expiries are stored as 32 bits from a base per half: any monotonic
+ * time, a lifetime apart, reads back to the millisecond. */
+static void test_expiry_encoding(void **state)
+{
+	const uint64_t now = 4000000000000ull;	/* 46 days of uptime, in ms */
+	struct in6_addr a = ll("fe80::1");
+	struct query_record r[4];
+	struct snap_header *h;
+	struct snap_view v;
+	size_t size;
+
+	(void)state;
+	h = mk(8, &size);
+	v = view(h, size);
+	snap_begin(h);
+	assert_true(snap_add(h, "soon", 4, 2, &a, 1, now + 30001, 0));
+	assert_true(snap_add(h, "late", 4, 2, &a, 1, now + 86400000, 0));
+	assert_true(snap_add(h, "me", 2, 2, &a, 1, UINT64_MAX, QUERY_REC_SELF));
+	snap_publish(h);
+	assert_int_equal(snap_lookup(&v, "soon", 4, now, r, 4), 1);
+	assert_int_equal(r[0].ttl, 31);
+	assert_int_equal(snap_lookup(&v, "soon", 4, now + 30000, r, 4), 1);
+	assert_int_equal(r[0].ttl, 1);
+	assert_int_equal(snap_lookup(&v, "soon", 4, now + 30001, r, 4), 0);
+	assert_int_equal(snap_lookup(&v, "late", 4, now, r, 4), 1);
+	assert_int_equal(r[0].ttl, 86400);
+	assert_int_equal(snap_lookup(&v, "late", 4, now + 86399999, r, 4), 1);
+	assert_int_equal(snap_lookup(&v, "late", 4, now + 86400000, r, 4), 0);
+	assert_int_equal(snap_lookup(&v, "me", 2, now + 86400000, r, 4), 1);
+	assert_int_equal(r[0].ttl, WIRE_LIFETIME_MAX);
 	free(h);
 }
 
@@ -308,6 +470,9 @@ int main(void)
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_forged_headers),
 		cmocka_unit_test(test_geometry_changed_after_check),
+		cmocka_unit_test(test_packed),
+		cmocka_unit_test(test_reader_never_sees_released_half),
+		cmocka_unit_test(test_expiry_encoding),
 		cmocka_unit_test(test_slots_for),
 	};
 

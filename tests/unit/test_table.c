@@ -1,6 +1,7 @@
 /* Unit tests for src/table.c: the neighbour table. Time is passed in (ms). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -100,7 +101,6 @@ static void test_insert(void **state)
 	assert_int_equal(e->naddrs, 2);
 	assert_memory_equal(e->addrs, a, sizeof(a));
 	assert_int_equal(e->expires, T0 + 120000);
-	assert_int_equal(e->first_seen, T0);
 	assert_int_equal(e->last_seen, T0);
 	assert_int_equal(table_next_expiry(t), T0 + 120000);
 	/* Not found under another name or interface. */
@@ -125,7 +125,6 @@ static void test_refresh(void **state)
 	e = find_one(t, "h1", 2, T0 + 30000, &s);
 	assert_non_null(e);
 	assert_int_equal(e->expires, T0 + 150000);
-	assert_int_equal(e->first_seen, T0);
 	assert_int_equal(e->last_seen, T0 + 30000);
 	assert_int_equal(table_next_expiry(t), T0 + 150000);
 	/* Still live after the first expiry would have passed. */
@@ -157,7 +156,6 @@ static void test_changed(void **state)
 	assert_int_equal(e->naddrs, 2);
 	assert_memory_equal(e->addrs, b, sizeof(b));
 	assert_int_equal(e->expires, T0 + 121000);
-	assert_int_equal(e->first_seen, T0);
 	/* The dropped addresses are no longer found. */
 	assert_null(table_reverse(t, &a[0], 0, T0 + 1000));
 	assert_null(table_reverse(t, &a[2], 0, T0 + 1000));
@@ -353,7 +351,7 @@ static void test_expired_then_reannounced(void **state)
 	assert_int_equal(table_size(t), 1);
 	e = find_one(t, "h1", 2, T0 + 10000, &s);
 	assert_non_null(e);
-	assert_int_equal(e->first_seen, T0 + 10000);
+	assert_int_equal(e->refreshes, 0);
 	assert_int_equal(e->expires, T0 + 20000);
 	table_free(t);
 }
@@ -723,6 +721,185 @@ static void test_drop_hook(void **state)
 	table_free(t);
 }
 
+/* A name of len octets: letters from seed, upper case where upper is set. */
+static void make_name(char *buf, size_t len, unsigned int seed, bool upper)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (char)((upper ? 'A' : 'a') + (seed + i * 7) % 26);
+	buf[len] = '\0';
+}
+
+/* Entries bigger than TABLE_ENTRY_OCTETS share a pool: they fit while it
+ * lasts, take it from never-refreshed entries when it runs out, and are
+ * refused (leaving a known entry as it was) once nothing can be evicted. */
+static void test_big_entries(void **state)
+{
+	struct table *t = table_new(4);
+	struct in6_addr a[8], one = ll(9, 9);
+	char big1[64], big2[64], big1up[64], mid[64];
+	const struct table_entry *e;
+	struct seen s;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		a[i] = ll(3, (uint8_t)i);
+	make_name(big1, 63, 1, false);
+	make_name(big1up, 63, 1, true);
+	make_name(big2, 63, 2, false);
+	/* The biggest entry the wire allows: 63 octets, 8 addresses. */
+	assert_int_equal(upd(t, big1, 2, a, 8, 120, T0), TABLE_NEW);
+	e = find_one(t, big1up, 2, T0, &s);
+	assert_non_null(e = seen_find(&s, big1, 2));
+	assert_int_equal(e->name_len, 63);
+	assert_int_equal(e->naddrs, 8);
+	assert_memory_equal(e->addrs, a, sizeof(a));
+	assert_non_null(table_reverse(t, &a[7], 2, T0));
+	/* A second one takes the pool from the first, never refreshed. */
+	assert_int_equal(upd(t, big2, 2, a, 8, 120, T0 + 1), TABLE_NEW);
+	assert_int_equal(table_evictions(t), 1);
+	assert_null(table_stored(t, big1, 63, 2));
+	assert_string_equal(table_stored(t, big2, 63, 2)->name, big2);
+	/* Refreshed, it stays: a third is refused, small ones still fit. */
+	assert_int_equal(upd(t, big2, 2, a, 8, 120, T0 + 2), TABLE_REFRESH);
+	assert_int_equal(upd(t, big1, 2, a, 8, 120, T0 + 3), TABLE_FULL);
+	assert_int_equal(table_evictions(t), 1);
+	assert_int_equal(upd(t, "s", 2, &one, 1, 120, T0 + 3), TABLE_NEW);
+	assert_int_equal(upd(t, "s", 2, &one, 1, 120, T0 + 4), TABLE_REFRESH);
+	/* A known entry that would outgrow the pool keeps what it had. */
+	assert_int_equal(upd(t, "s", 2, a, 8, 120, T0 + 5), TABLE_FULL);
+	e = table_stored(t, "s", 1, 2);
+	assert_int_equal(e->naddrs, 1);
+	assert_memory_equal(&e->addrs[0], &one, sizeof(one));
+	assert_int_equal(e->expires, T0 + 4 + 120000);
+	/* One that shrinks gives cells back: now it may grow. */
+	assert_int_equal(upd(t, big2, 2, a, 1, 120, T0 + 6), TABLE_CHANGED);
+	assert_int_equal(upd(t, "s", 2, a, 8, 120, T0 + 7), TABLE_CHANGED);
+	assert_memory_equal(table_stored(t, "s", 1, 2)->addrs, a, sizeof(a));
+	assert_memory_equal(table_stored(t, big2, 63, 2)->addrs, a, sizeof(a[0]));
+	/* Names of every length around the slot's inline part compare and
+	 * show as announced. */
+	for (i = 30; i <= 40; i++) {
+		make_name(mid, i, (unsigned int)i, true);
+		assert_int_equal(upd(t, mid, 3, &one, 1, 120, T0 + 8), TABLE_NEW);
+		assert_string_equal(table_get(t, mid, i, 3, T0 + 8)->name, mid);
+		make_name(mid, i, (unsigned int)i, false);
+		assert_non_null(table_get(t, mid, i, 3, T0 + 8));
+		assert_int_equal(table_remove(t, mid, i, 3), 1);
+	}
+	table_free(t);
+}
+
+/* What the table holds, kept beside it: updates that succeeded add or
+ * replace, the drop hook removes. */
+struct model_entry {
+	char name[WIRE_NAME_MAX + 1];
+	unsigned int ifindex;
+	size_t naddrs;
+	struct in6_addr addrs[WIRE_MAX_ADDRS];
+	bool used;
+};
+
+#define MODEL_N 64
+
+static struct model_entry *model_find(struct model_entry *m, const char *name, unsigned int ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < MODEL_N; i++)
+		if (m[i].used && m[i].ifindex == ifindex && name_equal(m[i].name, strlen(m[i].name),
+								       name, strlen(name)))
+			return &m[i];
+	return NULL;
+}
+
+static void model_drop(const struct table_entry *e, void *arg)
+{
+	struct model_entry *me = model_find(arg, e->name, e->ifindex);
+
+	assert_non_null(me);
+	assert_string_equal(me->name, e->name);
+	assert_int_equal(me->naddrs, e->naddrs);
+	assert_memory_equal(me->addrs, e->addrs, e->naddrs * sizeof(e->addrs[0]));
+	me->used = false;
+}
+
+/* A long random mix of entries of every size, against the model: every
+ * entry reads back as stored, whatever moved or was evicted around it. */
+static void test_packed_random(void **state)
+{
+	static struct model_entry m[MODEL_N];
+	struct table *t = table_new(16);
+	uint32_t x = 777;
+	uint64_t now = T0;
+	int step;
+
+	(void)state;
+	memset(m, 0, sizeof(m));
+	table_set_drop_hook(t, model_drop, m);
+	for (step = 0; step < 20000; step++) {
+		struct in6_addr a[WIRE_MAX_ADDRS];
+		char name[WIRE_NAME_MAX + 1];
+		unsigned int ifindex, k;
+		size_t naddrs, len, i, held = 0;
+		struct model_entry *me;
+		enum table_result r;
+
+		x = x * 1103515245u + 12345u;
+		k = (x >> 8) % 40;
+		ifindex = 1 + (x >> 14) % 2;
+		/* The name's length is the key's; its case varies. */
+		len = 1 + (k * 13) % 63;
+		make_name(name, len, k, (x >> 3) & 1);
+		naddrs = 1 + (x >> 17) % WIRE_MAX_ADDRS;
+		if ((x >> 20) % 4)
+			naddrs = 1;	/* mostly small, as on a real link */
+		for (i = 0; i < naddrs; i++)
+			a[i] = ll((uint8_t)step, (uint8_t)i);
+		now += (x >> 24) % 20;
+		switch ((x >> 4) % 6) {
+		case 4:
+			table_remove(t, name, len, ifindex);
+			break;
+		case 5:
+			table_expire(t, now, NULL, NULL);
+			break;
+		default:
+			r = upd(t, name, ifindex, a, naddrs, 1 + (x >> 21) % 3, now);
+			if (r == TABLE_FULL || r == TABLE_INVALID)
+				break;
+			me = model_find(m, name, ifindex);
+			if (!me) {
+				for (me = m; me->used; me++)
+					;
+				me->used = true;
+				me->ifindex = ifindex;
+			}
+			strcpy(me->name, name);
+			me->naddrs = naddrs;
+			memcpy(me->addrs, a, naddrs * sizeof(a[0]));
+			break;
+		}
+		for (i = 0; i < MODEL_N; i++) {
+			const struct table_entry *e;
+
+			if (!m[i].used)
+				continue;
+			held++;
+			e = table_stored(t, m[i].name, strlen(m[i].name), m[i].ifindex);
+			assert_non_null(e);
+			assert_string_equal(e->name, m[i].name);
+			assert_int_equal(e->naddrs, m[i].naddrs);
+			assert_memory_equal(e->addrs, m[i].addrs, m[i].naddrs * sizeof(a[0]));
+		}
+		assert_int_equal(table_size(t), held);
+	}
+	table_set_drop_hook(t, NULL, NULL);
+	table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -743,6 +920,8 @@ int main(void)
 		cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_drop_hook),
+		cmocka_unit_test(test_big_entries),
+		cmocka_unit_test(test_packed_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
