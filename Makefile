@@ -53,7 +53,7 @@ DEB_PKGS   := gcc make pkg-config libnl-3-dev libnl-route-3-dev libcmocka-dev \
 # for the monitor and doctor tests (JSON per line, a subscriber that never reads).
 DEB_PKGS   += libjansson-dev nftables python3
 
-ENGINE_SRC := engine.c engine_link.c engine_rx.c engine_answer.c auth.c table.c sched.c ratelimit.c \
+ENGINE_SRC := engine.c engine_link.c engine_rx.c engine_answer.c auth.c table.c table_store.c sched.c ratelimit.c \
 	      wire.c name.c query.c
 DAEMON_SRC := linknamed.c options.c reload.c privdrop.c activation.c sdnotify.c publish.c answer.c \
 	      eventlog.c config.c snap.c snapfile.c iface.c socket.c server.c loop.c log.c $(ENGINE_SRC)
@@ -77,9 +77,9 @@ TOOLS      := $(BUILD)/tests/gai $(BUILD)/tests/hangd $(BUILD)/tests/gaitime \
 	      $(BUILD)/tests/nsslife
 
 # Each unit test links its own test file plus the pure modules it tests.
-UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o sched.o query.o config.o ratelimit.o snap.o)
+UNIT_LIB   := $(addprefix $(BUILD)/obj/,wire.o name.o table.o table_store.o sched.o query.o config.o ratelimit.o snap.o)
 # The protocol engine and what it is made of (auth needs libsodium).
-ENGINE_OBJ := $(addprefix $(BUILD)/obj/,$(patsubst %.c,%.o,$(filter-out wire.c name.c table.c sched.c query.c ratelimit.c,$(ENGINE_SRC))))
+ENGINE_OBJ := $(addprefix $(BUILD)/obj/,$(patsubst %.c,%.o,$(filter-out wire.c name.c table.c table_store.c sched.c query.c ratelimit.c,$(ENGINE_SRC))))
 
 .PHONY: all clean deps deps-fuzz check check-unit check-netns check-asan fuzz demo install uninstall \
 	deps-bench bench deps-compare compare deps-deb deb deps-dissector

@@ -17,231 +17,13 @@
 
 #include "name.h"
 #include "table.h"
-
-#define TABLE_INLINE	(TABLE_ENTRY_OCTETS - TABLE_CELL)
-#define TABLE_CELL	16
-/* Cells for the biggest payload: a 63-octet name and 8 addresses. */
-#define TABLE_CELLS_MAX	((WIRE_NAME_MAX + WIRE_MAX_ADDRS * 16 - TABLE_INLINE + TABLE_CELL - 1) / TABLE_CELL)
-
-struct table_slot {
-	uint64_t expires;		/* ms, same clock as "now" */
-	uint64_t last_seen;
-	uint32_t ifindex;
-	uint32_t refreshes;
-	uint32_t next;			/* index + 1 of the next slot in its hash chain */
-	uint32_t cells;			/* index + 1 of its first cell, 0: none */
-	uint8_t name_len;
-	uint8_t naddrs;
-	uint8_t flags;			/* TABLE_F_* */
-	uint8_t tag;			/* the top octet of its name's hash */
-	uint8_t payload[TABLE_INLINE];
-};
-
-_Static_assert(sizeof(struct table_slot) == 72, "a slot is 72 octets");
-
-#define TABLE_F_CONTESTED	1
-#define TABLE_F_TS		2	/* its TIMESTAMP is in ts[] */
-
-struct table {
-	size_t capacity;
-	size_t used;			/* slots[0..used) are live */
-	uint64_t evictions;
-	struct table_slot *slots;
-	uint32_t nbuckets;		/* a power of two, >= capacity */
-	uint32_t *buckets;		/* index + 1 of a chain's first slot, 0: empty */
-	uint8_t (*cell)[TABLE_CELL];	/* the shared pool */
-	uint32_t *cell_next;		/* per cell: index + 1 of the next in its chain */
-	uint32_t cell_bump;		/* cells past it were never used */
-	uint32_t free_cells;		/* never used, or on the free list */
-	uint32_t cell_free;		/* the free list: cell_free, then cell_next */
-	/* Per slot, the newest TIMESTAMP accepted (TABLE_F_TS): beside the
-	 * slots, as only a daemon with keys writes it; without, its pages
-	 * are never touched. */
-	uint64_t *ts;
-	struct table_entry *view;	/* what table_get & co. return */
-	table_cb on_drop;
-	void *on_drop_arg;
-};
-
-static size_t payload_len(size_t name_len, size_t naddrs)
-{
-	return name_len + naddrs * sizeof(struct in6_addr);
-}
-
-static uint32_t cells_for(size_t len)
-{
-	return len <= TABLE_INLINE ? 0 : (uint32_t)((len - TABLE_INLINE + TABLE_CELL - 1) / TABLE_CELL);
-}
-
-static uint32_t slot_cells(const struct table_slot *s)
-{
-	return cells_for(payload_len(s->name_len, s->naddrs));
-}
-
-/* Copy len octets of s's payload from offset off into dst. */
-static void payload_copy(const struct table *t, const struct table_slot *s, size_t off,
-			 void *dst, size_t len)
-{
-	uint8_t *d = dst;
-	uint32_t c = s->cells;
-	size_t n, pos;
-
-	if (off < TABLE_INLINE) {
-		n = len < TABLE_INLINE - off ? len : TABLE_INLINE - off;
-		memcpy(d, s->payload + off, n);
-		d += n;
-		len -= n;
-		off += n;
-	}
-	for (pos = TABLE_INLINE; len > 0; pos += TABLE_CELL, c = t->cell_next[c - 1]) {
-		if (off >= pos + TABLE_CELL)
-			continue;
-		n = pos + TABLE_CELL - off;
-		if (n > len)
-			n = len;
-		memcpy(d, t->cell[c - 1] + (off - pos), n);
-		d += n;
-		len -= n;
-		off += n;
-	}
-}
-
-/* len octets of s's payload from offset off, in one piece: in the slot
- * itself (most entries), else copied into tmp. */
-static inline const void *payload_at(const struct table *t, const struct table_slot *s, size_t off,
-			      size_t len, void *tmp)
-{
-	if (off + len <= TABLE_INLINE)
-		return s->payload + off;
-	payload_copy(t, s, off, tmp, len);
-	return tmp;
-}
-
-/* Write the whole payload; its chain already has the cells it needs. */
-static void payload_write(struct table *t, struct table_slot *s, const char *name,
-			  size_t name_len, const struct in6_addr *addrs, size_t naddrs)
-{
-	uint8_t buf[WIRE_NAME_MAX + WIRE_MAX_ADDRS * sizeof(struct in6_addr)];
-	size_t len = payload_len(name_len, naddrs), n, off;
-	uint32_t c = s->cells;
-
-	if (len <= TABLE_INLINE) {
-		memcpy(s->payload, name, name_len);
-		memcpy(s->payload + name_len, addrs, naddrs * sizeof(*addrs));
-		return;
-	}
-	memcpy(buf, name, name_len);
-	memcpy(buf + name_len, addrs, naddrs * sizeof(*addrs));
-	n = len < TABLE_INLINE ? len : TABLE_INLINE;
-	memcpy(s->payload, buf, n);
-	for (off = n; off < len; off += n, c = t->cell_next[c - 1]) {
-		n = len - off < TABLE_CELL ? len - off : TABLE_CELL;
-		memcpy(t->cell[c - 1], buf + off, n);
-	}
-}
-
-/* Give s's chain exactly want cells (the pool has enough free). */
-static void chain_resize(struct table *t, struct table_slot *s, uint32_t have, uint32_t want)
-{
-	uint32_t *link = &s->cells, i, c;
-
-	for (i = 0; i < want && i < have; i++)
-		link = &t->cell_next[*link - 1];
-	if (want < have) {
-		/* Return the tail to the free list. */
-		for (c = *link, *link = 0; c; ) {
-			uint32_t next = t->cell_next[c - 1];
-
-			t->cell_next[c - 1] = t->cell_free;
-			t->cell_free = c;
-			t->free_cells++;
-			c = next;
-		}
-		return;
-	}
-	for (; i < want; i++) {
-		if (t->cell_free) {
-			c = t->cell_free;
-			t->cell_free = t->cell_next[c - 1];
-		} else {
-			c = ++t->cell_bump;
-		}
-		t->free_cells--;
-		t->cell_next[c - 1] = 0;
-		*link = c;
-		link = &t->cell_next[c - 1];
-	}
-}
-
-static uint8_t hash_tag(uint32_t h)
-{
-	return (uint8_t)(h >> 24);
-}
-
-/* Is s named name (whose hash is h)? The tag settles most mismatches. */
-static inline bool slot_name_is(const struct table *t, const struct table_slot *s, const char *name,
-			 size_t len, uint32_t h)
-{
-	char tmp[WIRE_NAME_MAX];
-
-	return s->tag == hash_tag(h) && s->name_len == len &&
-	       name_equal(payload_at(t, s, 0, len, tmp), len, name, len);
-}
-
-/* s's addresses, in one piece (tmp: room for WIRE_MAX_ADDRS). Not
- * aligned: read them with memcpy or memcmp. */
-static const uint8_t *slot_addrs(const struct table *t, const struct table_slot *s, void *tmp)
-{
-	return payload_at(t, s, s->name_len, s->naddrs * sizeof(struct in6_addr), tmp);
-}
-
-static bool slot_has_addr(const struct table *t, const struct table_slot *s,
-			  const struct in6_addr *addr)
-{
-	struct in6_addr tmp[WIRE_MAX_ADDRS];
-	const uint8_t *a = slot_addrs(t, s, tmp);
-	size_t i;
-
-	for (i = 0; i < s->naddrs; i++)
-		if (!memcmp(a + i * sizeof(*addr), addr, sizeof(*addr)))
-			return true;
-	return false;
-}
-
-/* The entry as callers see it. */
-static void table_entry_of(const struct table *t, const struct table_slot *s,
-			   struct table_entry *e)
-{
-	size_t alen = s->naddrs * sizeof(struct in6_addr);
-
-	if (payload_len(s->name_len, s->naddrs) <= TABLE_INLINE) {
-		/* Constant sizes: copied inline, without a call (the name's
-		 * room takes the whole inline part; its end is cut below). */
-		memcpy(e->name, s->payload, TABLE_INLINE);
-		if (s->naddrs == 1)
-			memcpy(&e->addrs[0], s->payload + s->name_len, sizeof(e->addrs[0]));
-		else
-			memcpy(e->addrs, s->payload + s->name_len, alen);
-	} else {
-		payload_copy(t, s, 0, e->name, s->name_len);
-		payload_copy(t, s, s->name_len, e->addrs, alen);
-	}
-	e->name[s->name_len] = '\0';
-	e->name_len = s->name_len;
-	e->naddrs = s->naddrs;
-	e->ifindex = s->ifindex;
-	e->expires = s->expires;
-	e->last_seen = s->last_seen;
-	e->refreshes = s->refreshes;
-	e->contested = (s->flags & TABLE_F_CONTESTED) != 0;
-	e->last_ts = (s->flags & TABLE_F_TS) ? t->ts[s - t->slots] : 0;
-}
+#include "table_store.h"
 
 static const struct table_entry *table_view(const struct table *t, const struct table_slot *s)
 {
 	if (!s)
 		return NULL;
-	table_entry_of(t, s, t->view);
+	table_store_entry(t, s, t->view);
 	return t->view;
 }
 
@@ -255,14 +37,14 @@ static uint32_t slot_hash(const struct table *t, const struct table_slot *s)
 {
 	char tmp[WIRE_NAME_MAX];
 
-	return name_hash(payload_at(t, s, 0, s->name_len, tmp), s->name_len);
+	return name_hash(table_store_at(t, s, 0, s->name_len, tmp), s->name_len);
 }
 
 static void table_link(struct table *t, size_t i)
 {
 	uint32_t h = slot_hash(t, &t->slots[i]), *b = table_bucket(t, h);
 
-	t->slots[i].tag = hash_tag(h);
+	t->slots[i].tag = table_store_tag(h);
 	t->slots[i].next = *b;
 	*b = (uint32_t)i + 1;
 }
@@ -347,7 +129,7 @@ static struct table_slot *table_find(const struct table *t, const char *name,
 	for (i = *table_bucket(t, h); i; i = t->slots[i - 1].next) {
 		struct table_slot *s = &t->slots[i - 1];
 
-		if (s->ifindex == ifindex && slot_name_is(t, s, name, name_len, h))
+		if (s->ifindex == ifindex && table_store_name_is(t, s, name, name_len, h))
 			return s;
 	}
 	return NULL;
@@ -361,12 +143,12 @@ static void table_drop(struct table *t, struct table_slot *s)
 	if (t->on_drop) {
 		struct table_entry e;
 
-		table_entry_of(t, s, &e);
+		table_store_entry(t, s, &e);
 		t->on_drop(&e, t->on_drop_arg);
 	}
 	table_unlink(t, i);
 	if (s->cells)
-		chain_resize(t, s, slot_cells(s), 0);
+		table_store_resize(t, s, table_store_slot_cells(s), 0);
 	if (i != last) {
 		table_unlink(t, last);
 		*s = t->slots[last];
@@ -391,7 +173,7 @@ static struct table_slot *table_victim(struct table *t, bool cells, const char *
 		struct table_slot *s = &t->slots[i];
 
 		if (s->refreshes == 0 && (!cells || s->cells) && (!v || s->last_seen < v->last_seen) &&
-		    !(s->ifindex == ifindex && slot_name_is(t, s, name, name_len, h)))
+		    !(s->ifindex == ifindex && table_store_name_is(t, s, name, name_len, h)))
 			v = s;
 	}
 	return v;
@@ -416,9 +198,9 @@ static bool table_make_room(struct table *t, bool slot, uint32_t cells, const ch
 	for (i = 0, spare = t->free_cells; i < t->used; i++) {
 		const struct table_slot *s = &t->slots[i];
 
-		if (s->refreshes == 0 && !(s->ifindex == ifindex && slot_name_is(t, s, name, name_len, h))) {
+		if (s->refreshes == 0 && !(s->ifindex == ifindex && table_store_name_is(t, s, name, name_len, h))) {
 			candidates++;
-			spare += slot_cells(s);
+			spare += table_store_slot_cells(s);
 		}
 	}
 	if (spare < cells || (slot && t->used == t->capacity && candidates == 0))
@@ -460,7 +242,7 @@ bool table_held_by_other(const struct table *t, const char *name, size_t name_le
 {
 	const struct table_slot *s = table_find(t, name, name_len, ifindex);
 
-	return s && s->expires > now && !slot_has_addr(t, s, src);
+	return s && s->expires > now && !table_store_has_addr(t, s, src);
 }
 
 static bool slot_same_addrs(const struct table *t, const struct table_slot *s,
@@ -468,14 +250,14 @@ static bool slot_same_addrs(const struct table *t, const struct table_slot *s,
 {
 	struct in6_addr tmp[WIRE_MAX_ADDRS];
 
-	return s->naddrs == naddrs && !memcmp(slot_addrs(t, s, tmp), addrs, naddrs * sizeof(*addrs));
+	return s->naddrs == naddrs && !memcmp(table_store_addrs(t, s, tmp), addrs, naddrs * sizeof(*addrs));
 }
 
 enum table_result table_update(struct table *t, const char *name, size_t name_len,
 			       unsigned int ifindex, const struct in6_addr *addrs,
 			       size_t naddrs, uint32_t lifetime_s, uint64_t now)
 {
-	uint32_t want = cells_for(payload_len(name_len, naddrs));
+	uint32_t want = table_store_cells_for(table_store_len(name_len, naddrs));
 	struct table_slot *s;
 	enum table_result res;
 
@@ -490,7 +272,7 @@ enum table_result table_update(struct table *t, const char *name, size_t name_le
 		s = NULL;
 	}
 	if (s) {
-		uint32_t have = slot_cells(s);
+		uint32_t have = table_store_slot_cells(s);
 
 		res = slot_same_addrs(t, s, addrs, naddrs) ? TABLE_REFRESH : TABLE_CHANGED;
 		if (want > have) {
@@ -500,7 +282,7 @@ enum table_result table_update(struct table *t, const char *name, size_t name_le
 			s = table_find(t, name, name_len, ifindex);
 		}
 		if (want != have)
-			chain_resize(t, s, have, want);
+			table_store_resize(t, s, have, want);
 		s->refreshes++;
 	} else {
 		if (!table_make_room(t, true, want, name, name_len, ifindex, now))
@@ -509,14 +291,14 @@ enum table_result table_update(struct table *t, const char *name, size_t name_le
 		memset(s, 0, sizeof(*s));
 		s->ifindex = ifindex;
 		if (want)
-			chain_resize(t, s, 0, want);
+			table_store_resize(t, s, 0, want);
 		res = TABLE_NEW;
 	}
 	/* Shown as last announced: a host may change the case of its name
 	 * (the hash ignores case, so the entry stays in its chain). */
 	s->name_len = (uint8_t)name_len;
 	s->naddrs = (uint8_t)naddrs;
-	payload_write(t, s, name, name_len, addrs, naddrs);
+	table_store_write(t, s, name, name_len, addrs, naddrs);
 	if (res == TABLE_NEW)
 		table_link(t, (size_t)(s - t->slots));
 	s->expires = now + (uint64_t)lifetime_s * 1000;
@@ -578,7 +360,7 @@ size_t table_expire(struct table *t, uint64_t now, table_cb cb, void *arg)
 			if (cb) {
 				struct table_entry e;
 
-				table_entry_of(t, &t->slots[i], &e);
+				table_store_entry(t, &t->slots[i], &e);
 				cb(&e, arg);
 			}
 			table_drop(t, &t->slots[i]);
@@ -610,11 +392,11 @@ size_t table_lookup(const struct table *t, const char *name, size_t name_len,
 	for (i = *table_bucket(t, h); i; i = t->slots[i - 1].next) {
 		const struct table_slot *s = &t->slots[i - 1];
 
-		if (s->expires > now && slot_name_is(t, s, name, name_len, h)) {
+		if (s->expires > now && table_store_name_is(t, s, name, name_len, h)) {
 			if (cb) {
 				struct table_entry e;
 
-				table_entry_of(t, s, &e);
+				table_store_entry(t, s, &e);
 				cb(&e, arg);
 			}
 			n++;
@@ -633,7 +415,7 @@ const struct table_entry *table_reverse(const struct table *t, const struct in6_
 
 		if (s->expires <= now || (ifindex && s->ifindex != ifindex))
 			continue;
-		if (slot_has_addr(t, s, addr))
+		if (table_store_has_addr(t, s, addr))
 			return table_view(t, s);
 	}
 	return NULL;
@@ -647,7 +429,7 @@ size_t table_foreach(const struct table *t, uint64_t now, table_cb cb, void *arg
 		if (t->slots[i].expires > now) {
 			struct table_entry e;
 
-			table_entry_of(t, &t->slots[i], &e);
+			table_store_entry(t, &t->slots[i], &e);
 			cb(&e, arg);
 			n++;
 		}
