@@ -51,7 +51,7 @@ EXPECTED=$(LC_ALL=C sort <<EOF
 /usr/share/doc/libnss-linkname/changelog.gz 644
 /usr/share/doc/libnss-linkname/copyright 644
 /usr/share/doc/linkname/FAULTS.md.gz 644
-/usr/share/doc/linkname/INSTALL.md.gz 644
+/usr/share/doc/linkname/ADMIN.md.gz 644
 /usr/share/doc/linkname/PROTOCOL.md.gz 644
 /usr/share/doc/linkname/README.md.gz 644
 /usr/share/doc/linkname/SECURITY.md.gz 644
