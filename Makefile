@@ -67,6 +67,8 @@ UNIT_TESTS := test_wire test_name test_table test_sched test_query test_nss_conv
 	      test_snapfile
 # SUBSCRIBE and its event records; the subscriber bound is in test_server.
 UNIT_TESTS += test_query_event test_doctor
+# The key file kept across the privilege drop (needs root: make check is).
+UNIT_TESTS += test_keyfile
 
 DAEMON_OBJ := $(addprefix $(BUILD)/obj/,$(DAEMON_SRC:.c=.o))
 CTL_OBJ    := $(addprefix $(BUILD)/obj/,$(CTL_SRC:.c=.o))
@@ -133,6 +135,9 @@ $(BUILD)/tests/test_snapfile: $(BUILD)/tests/test_snapfile.o $(addprefix $(BUILD
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) -pthread -o $@
 
 $(BUILD)/tests/test_auth: $(BUILD)/tests/test_auth.o $(BUILD)/obj/auth.o $(UNIT_LIB)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
+
+$(BUILD)/tests/test_keyfile: $(BUILD)/tests/test_keyfile.o $(BUILD)/obj/keyfile.o $(BUILD)/obj/auth.o $(UNIT_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
 
 $(BUILD)/tests/test_engine: $(BUILD)/tests/test_engine.o $(ENGINE_OBJ) $(UNIT_LIB)
@@ -262,6 +267,10 @@ $(BUILD)/asan/tests/test_%: $(BUILD)/asan/tests/test_%.o $(ASAN_LIB)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) -o $@
 
 $(BUILD)/asan/tests/test_auth: $(BUILD)/asan/tests/test_auth.o $(BUILD)/asan/obj/auth.o $(ASAN_LIB)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
+
+$(BUILD)/asan/tests/test_keyfile: $(BUILD)/asan/tests/test_keyfile.o $(BUILD)/asan/obj/keyfile.o \
+		$(BUILD)/asan/obj/auth.o $(ASAN_LIB)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(CMOCKA_LIBS) $(SD_LIBS) -o $@
 
 $(BUILD)/asan/tests/test_engine: $(BUILD)/asan/tests/test_engine.o \
