@@ -28,19 +28,34 @@ for prog in linknamectl linknamed; do
 	say "README's $prog --help block is the program's"
 done
 
-# man_names PAGE WORD...: each WORD appears in PAGE's text as mandoc
-# renders it (roff escapes such as \- resolved, no hyphenation, overstrikes
-# removed), else fail naming the missing ones.
+# man_text PAGE: PAGE as mandoc renders it (roff escapes such as \-
+# resolved, no hyphenation, overstrikes removed).
+man_text() {
+	local text
+	text=$(mandoc -T ascii -O width=250 "$ROOT/docs/man/$1" | sed 's/.\x08//g')
+	[ -n "$text" ] || fail "mandoc rendered nothing of docs/man/$1"
+	printf '%s\n' "$text"
+}
+
+# man_names PAGE WORD...: each WORD appears somewhere in PAGE's text; with
+# --entries, each starts an indented line, as a tagged list entry does
+# (a command named in passing in the prose does not count). Else fail,
+# naming the missing ones.
 man_names() {
-	local page=$1 text w missing=""
+	local entries=0 page text w missing="" n
+	[ "$1" != --entries ] || { entries=1; shift; }
+	page=$1
 	shift
-	text=$(mandoc -T ascii -O width=250 "$ROOT/docs/man/$page" | sed 's/.\x08//g')
-	[ -n "$text" ] || fail "mandoc rendered nothing of docs/man/$page"
+	text=$(man_text "$page")
 	for w in "$@"; do
-		grep -qF -- "$w" <<<"$text" || missing="$missing $w"
+		if [ $entries -eq 1 ]; then
+			grep -qE -- "^ +$w( |\$)" <<<"$text" || missing="$missing $w"
+		else
+			grep -qF -- "$w" <<<"$text" || missing="$missing $w"
+		fi
 	done
-	[ -z "$missing" ] || fail "docs/man/$page does not mention:$missing"
-	say "docs/man/$page names all $# of them"
+	[ -z "$missing" ] || fail "docs/man/$page does not describe:$missing"
+	say "docs/man/$page has all $# of them$([ $entries -eq 0 ] || echo ', each as an entry')"
 }
 
 # Long options (--name) and, for linknamectl, commands (lines of its
@@ -55,11 +70,12 @@ mapfile -t c_opts < <("$BUILD/linknamectl" --help | long_opts)
 mapfile -t c_cmds < <("$BUILD/linknamectl" --help |
 	sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\).*/\1/p')
 [ ${#c_cmds[@]} -ge 8 ] || fail "linknamectl --help lists only ${#c_cmds[@]} commands"
-man_names linknamectl.1 "${c_opts[@]}" "${c_cmds[@]}"
+man_names linknamectl.1 "${c_opts[@]}"
+man_names --entries linknamectl.1 "${c_cmds[@]}"
 
 # Every key linkname.conf(5) must describe: those the shipped file lists.
 mapfile -t keys < <(sed -n 's/^#* *\([a-z][a-z-]*\) *=.*/\1/p' "$ROOT/dist/linkname.conf" | sort -u)
 [ ${#keys[@]} -ge 5 ] || fail "dist/linkname.conf lists only ${#keys[@]} keys"
-man_names linkname.conf.5 "${keys[@]}"
+man_names --entries linkname.conf.5 "${keys[@]}"
 
 pass
