@@ -109,6 +109,17 @@ static void assert_key(const struct auth_keys *k, unsigned int n, uint8_t octet)
 		assert_int_equal(k->key[0][i], octet);
 }
 
+/* Every case starts from K1 in a new file at path, read as root. */
+static void load_k1(struct keyfile *kf, struct auth_keys *k)
+{
+	char err[256] = "";
+	bool kept = true;
+
+	put(path, K1, 0);
+	assert_int_equal(keyfile_load(kf, path, 0, k, &kept, err, sizeof(err)), 0);
+	assert_false(kept);
+}
+
 /* As root the path is opened afresh every time, and that descriptor is the
  * one kept. */
 static void test_root_reads_the_path(void **state)
@@ -122,9 +133,7 @@ static void test_root_reads_the_path(void **state)
 	(void)state;
 	if (skip_unless_root())
 		return;
-	put(path, K1, 0);
-	assert_int_equal(keyfile_load(&kf, path, 0, &k, &kept, err, sizeof(err)), 0);
-	assert_false(kept);
+	load_k1(&kf, &k);		/* and not through a kept one */
 	assert_true(kf.fd >= 0);
 	assert_string_equal(kf.path, path);
 	assert_key(&k, 1, 0x01);
@@ -153,8 +162,7 @@ static void test_bad_file_keeps_what_was_kept(void **state)
 	(void)state;
 	if (skip_unless_root())
 		return;
-	put(path, K1, 0);
-	assert_int_equal(keyfile_load(&kf, path, 0, &k, &kept, err, sizeof(err)), 0);
+	load_k1(&kf, &k);
 	fd = kf.fd;
 	put(path, "not a key\n", 1);
 	assert_int_equal(keyfile_load(&kf, path, 0, &k, &kept, err, sizeof(err)), -1);
@@ -175,8 +183,7 @@ static void test_rewritten_in_place_is_read_through_the_kept_one(void **state)
 	(void)state;
 	if (skip_unless_root())
 		return;
-	put(path, K1, 0);
-	assert_int_equal(keyfile_load(&kf, path, 0, &k, &kept, err, sizeof(err)), 0);
+	load_k1(&kf, &k);
 
 	as_nobody();
 	assert_int_equal(open(path, O_RDONLY | O_CLOEXEC), -1);	/* the case itself */
@@ -203,8 +210,7 @@ static void test_replaced_file_is_refused(void **state)
 	(void)state;
 	if (skip_unless_root())
 		return;
-	put(path, K1, 0);
-	assert_int_equal(keyfile_load(&kf, path, 0, &k, &kept, err, sizeof(err)), 0);
+	load_k1(&kf, &k);
 	snprintf(fresh, sizeof(fresh), "%s.new", path);
 	put(fresh, K2, 0);
 	assert_int_equal(rename(fresh, path), 0);
@@ -231,8 +237,7 @@ static void test_removed_file_is_refused(void **state)
 	(void)state;
 	if (skip_unless_root())
 		return;
-	put(path, K1, 0);
-	assert_int_equal(keyfile_load(&kf, path, 0, &k, &kept, err, sizeof(err)), 0);
+	load_k1(&kf, &k);
 	assert_int_equal(unlink(path), 0);
 	as_nobody();
 	assert_int_equal(keyfile_load(&kf, path, 0, &k, &kept, err, sizeof(err)), -1);
@@ -254,9 +259,8 @@ static void test_other_path_after_drop_says_which_uid(void **state)
 	(void)state;
 	if (skip_unless_root())
 		return;
-	put(path, K1, 0);
+	load_k1(&kf, &k);
 	put(other, K2, 0);
-	assert_int_equal(keyfile_load(&kf, path, 0, &k, &kept, err, sizeof(err)), 0);
 	as_nobody();
 	assert_int_equal(keyfile_load(&kf, other, 0, &k, &kept, err, sizeof(err)), -1);
 	as_root();
